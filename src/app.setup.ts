@@ -1,0 +1,33 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig } from './config/app-config';
+import {
+  requestIdMiddleware,
+  requireJsonBody,
+  securityHeadersMiddleware,
+} from './common/http/express-platform';
+import { buildCorsOptions } from './security/headers/cors-options';
+import { DOCS_PATH, setupOpenApi } from './openapi/openapi.setup';
+
+export const BODY_LIMIT = '100kb';
+
+/**
+ * The request pipeline's platform part, shared by main.ts and every e2e test so that tests
+ * exercise exactly what production runs. Order matters: id first (so even a rejected request
+ * is traceable), then headers and CORS, then the content-type gate, then the size-capped parser.
+ * The Nest-level layers (validation pipe, problem+json filter) are registered as modules.
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  const express = app.getHttpAdapter().getInstance();
+  express.disable('x-powered-by');
+  // Only the configured proxies may set the client IP through X-Forwarded-For.
+  express.set('trust proxy', config.trustProxy);
+
+  app.use(requestIdMiddleware);
+  app.use(securityHeadersMiddleware(`/${DOCS_PATH}`));
+  app.enableCors(buildCorsOptions(config.corsOrigins));
+  app.use(requireJsonBody);
+  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
+  app.enableShutdownHooks();
+
+  if (config.docsEnabled) setupOpenApi(app);
+}

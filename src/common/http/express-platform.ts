@@ -1,0 +1,42 @@
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { UnsupportedMediaTypeException } from '@nestjs/common';
+import { apiHelmetOptions, docsHelmetOptions } from '../../security/headers/helmet-options';
+import { REQUEST_ID_HEADER, chooseRequestId } from './request-id';
+
+/**
+ * Express-specific middleware. Everything that touches the raw Express request lives here and
+ * in app.setup.ts, so a Fastify adapter can replace these few functions and leave the layers be.
+ */
+
+/** Gives every request an id (the client's if it is a safe token) and echoes it back. */
+export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const id = chooseRequestId(req.headers['x-request-id']);
+  (req as Request & { id: string }).id = id;
+  res.setHeader(REQUEST_ID_HEADER, id);
+  next();
+}
+
+/** The strict API policy everywhere, the Swagger UI policy on /docs only; never cache. */
+export function securityHeadersMiddleware(docsPath: string) {
+  const api = helmet(apiHelmetOptions);
+  const docs = helmet(docsHelmetOptions);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // helmet does not set Cache-Control; responses may carry personal or authenticated data.
+    res.setHeader('Cache-Control', 'no-store');
+    const isDocs = req.path === docsPath || req.path.startsWith(`${docsPath}/`);
+    (isDocs ? docs : api)(req, res, next);
+  };
+}
+
+/** A request that carries a body must say it is JSON; anything else is 415 before parsing. */
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    next(new UnsupportedMediaTypeException('Request bodies must be application/json.'));
+    return;
+  }
+  next();
+}

@@ -1,0 +1,108 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
+import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemType } from './problem-details';
+import { ProblemException } from './problem.exception';
+import { requestIdOf } from '../http/request-id';
+
+/**
+ * Turns every error into RFC 9457 problem+json. Only messages we wrote ourselves reach the
+ * client: driver errors, SQL text and stack traces are logged with the request id and
+ * answered with a generic 500.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<object>();
+    const response = http.getResponse<object>();
+    const adapter = this.adapterHost.httpAdapter;
+    const requestId = requestIdOf(request);
+
+    const problem = this.toProblem(exception);
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, requestId }, 'Unhandled error');
+    }
+
+    const body: ProblemDetails = {
+      ...problem,
+      instance: pathOnly(adapter.getRequestUrl(request) as string),
+      requestId,
+    };
+    adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);
+    adapter.reply(response, body, problem.status);
+  }
+
+  private toProblem(exception: unknown): Omit<ProblemDetails, 'instance' | 'requestId'> {
+    if (exception instanceof ProblemException) {
+      return {
+        type: exception.problemType,
+        title: exception.title,
+        status: exception.getStatus(),
+        detail: exception.detail,
+        ...(exception.fieldErrors ? { errors: exception.fieldErrors } : {}),
+      };
+    }
+    // The platform's own parser errors arrive wrapped (Nest maps them to HttpException with the
+    // original as `cause`); answer them with our wording, not the parser's message.
+    const platformError = asHttpClientError(exception instanceof HttpException ? exception.cause : exception);
+    if (platformError) return platformError;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return {
+        type: ProblemType.blank,
+        title: STATUS_CODES[status] ?? 'Error',
+        status,
+        detail: status >= 500 ? GENERIC_500 : httpExceptionDetail(exception, status),
+      };
+    }
+    return {
+      type: ProblemType.blank,
+      title: STATUS_CODES[500] as string,
+      status: 500,
+      detail: GENERIC_500,
+    };
+  }
+}
+
+const GENERIC_500 = 'An unexpected error occurred. Quote the requestId when reporting it.';
+
+/** Nest's own messages for its built-in exceptions are safe; the "Cannot GET /x" one is replaced. */
+function httpExceptionDetail(exception: HttpException, status: number): string {
+  if (status === HttpStatus.NOT_FOUND) {
+    const message = exception.message;
+    return message.startsWith('Cannot ') ? 'No resource matches this method and path.' : message;
+  }
+  return exception.message;
+}
+
+/**
+ * Errors raised by the HTTP platform's body parser: http-errors objects with a 4xx status and a
+ * `type` such as `entity.too.large`. Their messages can echo parser internals; we write our own.
+ */
+function asHttpClientError(
+  exception: unknown,
+): Omit<ProblemDetails, 'instance' | 'requestId'> | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const { status, type } = exception as { status?: unknown; type?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499 || typeof type !== 'string') {
+    return undefined;
+  }
+  const known: Record<string, [string, string]> = {
+    'entity.too.large': [ProblemType.blank, 'The request body exceeds the size limit.'],
+    'entity.parse.failed': [ProblemType.malformedJson, 'The request body is not valid JSON.'],
+    'encoding.unsupported': [ProblemType.blank, 'The request body encoding is not supported.'],
+    'charset.unsupported': [ProblemType.blank, 'The request body charset is not supported.'],
+  };
+  const [problemType, detail] = known[String(type)] ?? [ProblemType.blank, 'The request was rejected.'];
+  return { type: problemType, title: STATUS_CODES[status] ?? 'Error', status, detail };
+}
+
+function pathOnly(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? url : url.slice(0, index);
+}

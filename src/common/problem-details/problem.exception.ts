@@ -1,0 +1,35 @@
+import { HttpException } from '@nestjs/common';
+import { FieldError, ProblemType } from './problem-details';
+
+/**
+ * An HttpException that carries the problem type and field errors to the filter.
+ * Services throw these (or Nest's built-in exceptions) and never write responses themselves.
+ */
+export class ProblemException extends HttpException {
+  constructor(
+    status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly problemType: string = ProblemType.blank,
+    readonly fieldErrors?: FieldError[],
+  ) {
+    super(detail, status);
+  }
+}
+
+export class ValidationProblem extends ProblemException {
+  constructor(fieldErrors: FieldError[], detail = 'The request body or parameters are invalid.') {
+    super(400, 'Validation failed', detail, ProblemType.validation, fieldErrors);
+  }
+
+  /** A single-field failure found after the DTO passed (e.g. a range that is too wide). */
+  static field(field: string, message: string): ValidationProblem {
+    return new ValidationProblem([{ field, messages: [message] }], message);
+  }
+}
+
+export class ConflictProblem extends ProblemException {
+  constructor(detail: string) {
+    super(409, 'Conflict', detail, ProblemType.conflict);
+  }
+}

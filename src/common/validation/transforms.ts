@@ -1,0 +1,26 @@
+import { Transform } from 'class-transformer';
+
+/**
+ * Explicit conversions for query and path strings. Anything that does not convert cleanly is
+ * left as it was, so the validator rejects it instead of a silent coercion accepting it.
+ */
+export const ToNumber = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value,
+  );
+
+export const ToInt = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+  );
+
+/** Strict ISO 8601 date-time with an explicit offset or Z, into a Date. */
+const ISO_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export const ToDate = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return value;
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? value : date;
+  });

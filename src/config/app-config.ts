@@ -1,0 +1,32 @@
+/** The validated, typed configuration of one app instance. Built once by `loadConfig`. */
+export type NodeEnv = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Express `trust proxy`: false (trust nothing), a hop count, or addresses/subnets/named ranges. */
+export type TrustProxy = false | number | string[];
+
+export interface DatabaseConfig {
+  /** Set: use this PostgreSQL server. Unset: start embedded PGlite. */
+  url: string | undefined;
+  /** Where embedded PGlite keeps its files; `memory://` for an in-memory database. */
+  pgliteDataDir: string;
+  runMigrations: boolean;
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+  poolSize: number;
+}
+
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  database: DatabaseConfig;
+  corsOrigins: string[];
+  trustProxy: TrustProxy;
+  docsEnabled: boolean;
+  seedDemoData: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,60 @@
+import { DataSource } from 'typeorm';
+import { DatabaseConfig } from '../config/app-config';
+import { buildDataSourceOptions } from './data-source-options';
+import { EmbeddedPostgres } from './embedded-postgres';
+
+/**
+ * Opens the database the configuration asks for: the PostgreSQL server at DATABASE_URL, or
+ * embedded PGlite when it is unset. Fails within the connect timeout with a clear message,
+ * rather than letting a retry loop hang the start.
+ */
+export async function openDataSource(db: DatabaseConfig): Promise<DataSource> {
+  const embedded = db.url === undefined ? await EmbeddedPostgres.start(db.pgliteDataDir) : undefined;
+  const dataSource = new ManagedDataSource(
+    buildDataSourceOptions(db, embedded?.url ?? (db.url as string), embedded !== undefined),
+    embedded,
+  );
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await embedded?.stop();
+    throw new DatabaseUnavailableError(db, error);
+  }
+  if (db.runMigrations) await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}
+
+/** A DataSource that also stops the embedded server it runs on when it is destroyed. */
+export class ManagedDataSource extends DataSource {
+  constructor(
+    options: ConstructorParameters<typeof DataSource>[0],
+    private readonly embedded?: EmbeddedPostgres,
+  ) {
+    super(options);
+  }
+
+  override async destroy(): Promise<void> {
+    if (this.isInitialized) await super.destroy();
+    await this.embedded?.stop();
+  }
+}
+
+export class DatabaseUnavailableError extends Error {
+  constructor(db: DatabaseConfig, cause: unknown) {
+    const target = db.url === undefined ? `embedded PGlite at ${db.pgliteDataDir}` : redactUrl(db.url);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`Database unavailable (${target}): ${reason}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** Never print a database password, even in a start-up error. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

@@ -1,0 +1,26 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+export const DOCS_PATH = 'docs';
+export const BEARER_SCHEME = 'bearer';
+export const API_KEY_SCHEME = 'api-key';
+
+/** Swagger UI at /docs and the OpenAPI document at /docs-json. */
+export function setupOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Weather API')
+    .setDescription(
+      'Weather stations, observations and daily summaries, behind tested security layers. ' +
+        'Errors are RFC 9457 problem+json.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: `${DOCS_PATH}-json`,
+    yamlDocumentUrl: `${DOCS_PATH}-yaml`,
+    customSiteTitle: 'Weather API docs',
+  });
+}

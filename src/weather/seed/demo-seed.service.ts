@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { Observation } from '../observations/observation.entity';
+import { Station } from '../stations/station.entity';
+import { DEMO_STATIONS, demoObservations } from './demo-data';
+
+const CHUNK = 500;
+
+/** Demo weather data: on first start in development, and on demand with `npm run seed`. */
+@Injectable()
+export class DemoSeedService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(DemoSeedService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.seedDemoData) return;
+    if ((await this.dataSource.getRepository(Station).count()) > 0) return;
+    const count = await this.seed();
+    this.logger.log(`Seeded demo data: ${DEMO_STATIONS.length} stations, ${count} observations`);
+  }
+
+  /** Replaces the demo stations (and their observations) in one transaction. */
+  async seed(): Promise<number> {
+    const end = new Date();
+    end.setUTCMinutes(0, 0, 0);
+    return this.dataSource.transaction(async (manager) => {
+      await manager.delete(Station, DEMO_STATIONS.map((s) => ({ code: s.code })));
+      let total = 0;
+      for (const [index, seed] of DEMO_STATIONS.entries()) {
+        total += await this.seedStation(manager, seed, end, index + 1);
+      }
+      return total;
+    });
+  }
+
+  private async seedStation(
+    manager: EntityManager,
+    seed: (typeof DEMO_STATIONS)[number],
+    end: Date,
+    prngSeed: number,
+  ): Promise<number> {
+    const { meanC: _mean, dailyRangeC: _range, ...fields } = seed;
+    const inserted = await manager.insert(Station, { ...fields, ownerId: null });
+    const stationId = inserted.identifiers[0].id as string;
+    const rows = demoObservations(seed, stationId, end, prngSeed);
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await manager.insert(Observation, rows.slice(i, i + CHUNK));
+    }
+    return rows.length;
+  }
+}

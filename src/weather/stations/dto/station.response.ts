@@ -1,0 +1,42 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Station } from '../station.entity';
+
+/** What a client sees of a station; built field by field so nothing leaks by accident. */
+export class StationResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() code!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() latitude!: number;
+  @ApiProperty() longitude!: number;
+  @ApiProperty() elevationM!: number;
+  @ApiProperty() timezone!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) ownerId!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+
+  static from(station: Station): StationResponse {
+    return {
+      id: station.id,
+      code: station.code,
+      name: station.name,
+      latitude: station.latitude,
+      longitude: station.longitude,
+      elevationM: station.elevationM,
+      timezone: station.timezone,
+      ownerId: station.ownerId,
+      createdAt: station.createdAt.toISOString(),
+      updatedAt: station.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class PageInfo {
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+  @ApiProperty() total!: number;
+}
+
+export class StationPage {
+  @ApiProperty({ type: [StationResponse] }) data!: StationResponse[];
+  @ApiProperty() page!: PageInfo;
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { DailySummaryController } from './daily/daily-summary.controller';
+import { DailySummaryService } from './daily/daily-summary.service';
+import { ObservationsController } from './observations/observations.controller';
+import { ObservationsService } from './observations/observations.service';
+import { DemoSeedService } from './seed/demo-seed.service';
+import { StationsController } from './stations/stations.controller';
+import { StationsService } from './stations/stations.service';
+
+@Module({
+  controllers: [StationsController, ObservationsController, DailySummaryController],
+  providers: [StationsService, ObservationsService, DailySummaryService, DemoSeedService],
+  exports: [StationsService, ObservationsService],
+})
+export class WeatherModule {}
