@@ -16,6 +16,20 @@ export interface DatabaseConfig {
   poolSize: number;
 }
 
+export interface AuthConfig {
+  /** HS256 key bytes (>= 32). Handed to jsonwebtoken as a KeyObject. */
+  jwtSecret: Buffer;
+  /** True when no JWT_SECRET was set outside production and a random one was made at start. */
+  jwtSecretGenerated: boolean;
+  jwtIssuer: string;
+  jwtAudience: string;
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  registrationEnabled: boolean;
+  bootstrapAdmin: { email: string; password: string } | undefined;
+  apiKeyRotationGraceSeconds: number;
+}
+
 export interface AppConfig {
   nodeEnv: NodeEnv;
   host: string;
@@ -27,6 +41,7 @@ export interface AppConfig {
   docsEnabled: boolean;
   seedDemoData: boolean;
   shutdownTimeoutMs: number;
+  auth: AuthConfig;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
@@ -46,10 +47,59 @@ export function loadConfig(env: Env = process.env): AppConfig {
     docsEnabled: r.bool('DOCS_ENABLED', !production),
     seedDemoData: r.bool('SEED_DEMO_DATA', nodeEnv === 'development'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
+    auth: loadAuthConfig(r, production),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+const MIN_SECRET_BYTES = 32;
+const PLACEHOLDER = /change|secret|example|placeholder|your|default|password|todo/i;
+
+function loadAuthConfig(r: EnvReader, production: boolean): AppConfig['auth'] {
+  const secretText = r.raw('JWT_SECRET');
+  let jwtSecret: Buffer;
+  if (secretText === undefined) {
+    // Outside production a random per-process secret keeps a fresh clone working; tokens then
+    // die with the process, which is the safe direction.
+    if (production) r.fail('JWT_SECRET', 'is required in production (at least 32 random bytes)');
+    jwtSecret = randomBytes(MIN_SECRET_BYTES);
+  } else {
+    jwtSecret = Buffer.from(secretText, 'utf8');
+    if (jwtSecret.length < MIN_SECRET_BYTES || isWeakSecret(secretText)) {
+      r.fail('JWT_SECRET', 'must be at least 32 random bytes, not a placeholder (try: openssl rand -base64 48)');
+    }
+  }
+
+  const email = r.raw('BOOTSTRAP_ADMIN_EMAIL');
+  const password = r.raw('BOOTSTRAP_ADMIN_PASSWORD');
+  if ((email === undefined) !== (password === undefined)) {
+    r.fail('BOOTSTRAP_ADMIN_EMAIL', 'and BOOTSTRAP_ADMIN_PASSWORD must be set together');
+  }
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    r.fail('BOOTSTRAP_ADMIN_EMAIL', 'must be an email address');
+  }
+  if (password !== undefined && (password.length < 12 || password.length > 128 || isWeakSecret(password))) {
+    r.fail('BOOTSTRAP_ADMIN_PASSWORD', 'must be 12-128 characters and not a placeholder');
+  }
+
+  return {
+    jwtSecret,
+    jwtSecretGenerated: secretText === undefined,
+    jwtIssuer: r.string('JWT_ISSUER', 'weather-api'),
+    jwtAudience: r.string('JWT_AUDIENCE', 'weather-api-clients'),
+    accessTtlSeconds: r.int('JWT_ACCESS_TTL_SECONDS', 900, 30, 86400),
+    refreshTtlSeconds: r.int('JWT_REFRESH_TTL_SECONDS', 14 * 86400, 300, 90 * 86400),
+    registrationEnabled: r.bool('REGISTRATION_ENABLED', !production),
+    bootstrapAdmin: email && password ? { email: email.toLowerCase(), password } : undefined,
+    apiKeyRotationGraceSeconds: r.int('API_KEY_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400),
+  };
+}
+
+/** Placeholder words, or too few distinct characters to be random ("aaaa...", "1234..."). */
+function isWeakSecret(value: string): boolean {
+  return PLACEHOLDER.test(value) || new Set(value).size < 10;
 }
 
 function parseTrustProxy(r: EnvReader): TrustProxy {

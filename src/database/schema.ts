@@ -1,11 +1,16 @@
+import { Identity1763900100000 } from '../../migrations/1763900100000-identity';
+import { InitialSchema1763900000000 } from '../../migrations/1763900000000-initial-schema';
+import { ApiKey } from '../security/api-key/api-key.entity';
+import { AuthSession } from '../security/jwt/auth-session.entity';
+import { RefreshToken } from '../security/jwt/refresh-token.entity';
+import { User } from '../users/user.entity';
 import { Observation } from '../weather/observations/observation.entity';
 import { Station } from '../weather/stations/station.entity';
-import { InitialSchema1763900000000 } from '../../migrations/1763900000000-initial-schema';
 
 /**
  * Every entity and migration, listed explicitly rather than globbed, so the app, the tests
  * (TypeScript through SWC) and the CLI (compiled JavaScript) load exactly the same set.
  * A new migration from `npm run migration:generate` is added to MIGRATIONS by hand.
  */
-export const ENTITIES = [Station, Observation];
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const ENTITIES = [Station, Observation, User, AuthSession, RefreshToken, ApiKey];
+export const MIGRATIONS = [InitialSchema1763900000000, Identity1763900100000];

@@ -1,9 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
+import { Public } from '../security/authorization/policy.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 
 /** Liveness (the process answers) and readiness (the database answers). Public by design. */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -10,6 +10,6 @@ import { StationsService } from './stations/stations.service';
 @Module({
   controllers: [StationsController, ObservationsController, DailySummaryController],
   providers: [StationsService, ObservationsService, DailySummaryService, DemoSeedService],
-  exports: [StationsService, ObservationsService],
+  exports: [StationsService, ObservationsService, DemoSeedService],
 })
 export class WeatherModule {}

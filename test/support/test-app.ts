@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
@@ -6,6 +7,23 @@ import { AppConfig } from '../../src/config/app-config';
 import { Env } from '../../src/config/env-parsers';
 import { loadConfig } from '../../src/config/load-config';
 import { createTestDatabase } from './test-database';
+import request from 'supertest';
+
+/** The first admin of every test app (BOOTSTRAP_ADMIN_*); a test-only, per-run password. */
+export const TEST_ADMIN = {
+  email: 'admin@test.example',
+  password: `test-admin-${randomBytes(12).toString('base64url')}`,
+};
+
+/** Logs in and returns the Authorization header of the new session. */
+export async function bearer(
+  server: Server,
+  credentials: { email: string; password: string },
+): Promise<Record<string, string>> {
+  const res = await request(server).post('/v1/auth/login').send(credentials);
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { Authorization: `Bearer ${(res.body as { accessToken: string }).accessToken}` };
+}
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -13,6 +31,11 @@ export interface TestApp {
   server: Server;
   config: AppConfig;
   dataSource: DataSource;
+  /**
+   * Headers that authenticate as a full-rights caller on /v1 routes. Tests of the weather domain
+   * send them on every /v1 request, so they keep testing the domain once authentication exists.
+   */
+  auth: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -28,16 +51,20 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
     LOG_LEVEL: 'silent',
     PGLITE_DATA_DIR: 'memory://',
     SEED_DEMO_DATA: 'false',
+    BOOTSTRAP_ADMIN_EMAIL: TEST_ADMIN.email,
+    BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN.password,
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? database.url,
   });
   const app = await createApp(config);
   await app.init();
+  const server = app.getHttpServer() as Server;
   return {
     app,
-    server: app.getHttpServer() as Server,
+    server,
     config,
     dataSource: app.get(DataSource),
+    auth: config.auth.bootstrapAdmin ? await bearer(server, config.auth.bootstrapAdmin) : {},
     close: async () => {
       await app.close();
       await database.drop();

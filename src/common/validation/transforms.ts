@@ -20,7 +20,15 @@ const ISO_DATE_TIME =
 
 export const ToDate = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {
-    if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return value;
+    if (typeof value !== 'string' || !ISO_DATE_TIME.test(value) || !isCalendarDate(value)) return value;
     const date = new Date(value);
     return Number.isNaN(date.getTime()) ? value : date;
   });
+
+/** `Date` rolls 2026-02-30 over to March 2; a day that does not exist must stay a string. */
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const probe = new Date(0);
+  probe.setUTCFullYear(year, month - 1, day);
+  return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+}

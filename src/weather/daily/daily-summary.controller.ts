@@ -1,5 +1,7 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RejectReservedKeysInterceptor } from '../../common/validation/reserved-keys.interceptor';
+import { Credentials, Scopes } from '../../security/authorization/policy.decorators';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { StationsService } from '../stations/stations.service';
@@ -9,6 +11,7 @@ import { DailySummaryList } from './dto/daily-summary.response';
 
 @ApiTags('observations')
 @ApiProblems(500)
+@UseInterceptors(RejectReservedKeysInterceptor)
 @Controller('v1/stations/:id/daily')
 export class DailySummaryController {
   constructor(
@@ -17,6 +20,8 @@ export class DailySummaryController {
   ) {}
 
   @Get()
+  @Credentials('user', 'api-key')
+  @Scopes('observations:read')
   @ApiOperation({
     summary: 'Daily min/max/mean temperature, precipitation and count per local calendar day (at most 366 days)',
   })

@@ -1,5 +1,10 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { RejectReservedKeysInterceptor } from '../../common/validation/reserved-keys.interceptor';
+import { CurrentPrincipal } from '../../security/authorization/current-principal.decorator';
+import { assertCanManage } from '../../security/authorization/ownership';
+import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
+import type { Principal } from '../../security/authorization/principal';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { StationsService } from '../stations/stations.service';
@@ -13,6 +18,7 @@ import { ObservationsService } from './observations.service';
 @ApiTags('observations')
 @ApiProblems(500)
 @ApiExtraModels(CreateObservationDto)
+@UseInterceptors(RejectReservedKeysInterceptor)
 @Controller('v1/stations/:id/observations')
 export class ObservationsController {
   constructor(
@@ -21,6 +27,9 @@ export class ObservationsController {
   ) {}
 
   @Post()
+  @Credentials('user', 'api-key')
+  @Roles('operator', 'admin')
+  @Scopes('observations:write')
   @ApiOperation({ summary: `Ingest one observation, or a batch of up to ${MAX_BATCH} (all or nothing)` })
   @ApiBody({
     schema: {
@@ -33,14 +42,22 @@ export class ObservationsController {
   @ApiCreatedResponse({ type: IngestResult })
   @ApiProblems(400, 404, 409, 413, 415)
   async ingest(
+    @CurrentPrincipal() caller: Principal,
     @Param('id', UuidParam()) id: string,
     @Body(ObservationsBodyPipe) items: CreateObservationDto[],
   ): Promise<IngestResult> {
     const station = await this.stations.get(id);
+    // A key bound to one station writes only there; any writer must manage the station.
+    if (caller.kind === 'api-key' && caller.stationId !== null && caller.stationId !== station.id) {
+      throw new NotFoundException('Station not found.');
+    }
+    assertCanManage(caller, station.ownerId, 'Station');
     return { count: await this.observations.ingest(station.id, items) };
   }
 
   @Get()
+  @Credentials('user', 'api-key')
+  @Scopes('observations:read')
   @ApiOperation({ summary: 'Observations in a time range (at most 31 days), oldest first, keyset-paginated' })
   @ApiOkResponse({ type: ObservationPage })
   @ApiProblems(400, 404)
@@ -54,6 +71,8 @@ export class ObservationsController {
   }
 
   @Get('latest')
+  @Credentials('user', 'api-key')
+  @Scopes('observations:read')
   @ApiOperation({ summary: 'The most recent observation of a station' })
   @ApiOkResponse({ type: ObservationResponse })
   @ApiProblems(400, 404)

@@ -8,6 +8,7 @@ import { ListObservationsQuery, MAX_RANGE_DAYS } from './dto/list-observations.q
 import { Observation } from './observation.entity';
 
 const DAY_MS = 86_400_000;
+const ISSUED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DUPLICATE = 'The batch repeats a timestamp or one already stored for this station; nothing was written.';
 
 @Injectable()
@@ -87,8 +88,10 @@ export class ObservationsService {
 
   private cursorTime(cursor: string): Date {
     const position = decodeCursor(cursor, ['t'] as const);
-    const time = position ? new Date(position.t) : undefined;
-    if (!time || Number.isNaN(time.getTime())) {
+    // Only what list() issues, `toISOString()` of a stored instant: anything else (e.g. year
+    // -271821, valid in JS but out of PostgreSQL's range) would fail in SQL as a 500.
+    const time = position && ISSUED_INSTANT.test(position.t) ? new Date(position.t) : undefined;
+    if (!time || Number.isNaN(time.getTime()) || time.toISOString() !== position?.t) {
       throw ValidationProblem.field('cursor', 'cursor is not one this API issued');
     }
     return time;

@@ -1,28 +1,15 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { Observation } from '../observations/observation.entity';
 import { Station } from '../stations/station.entity';
 import { DEMO_STATIONS, demoObservations } from './demo-data';
 
 const CHUNK = 500;
 
-/** Demo weather data: on first start in development, and on demand with `npm run seed`. */
+/** Demo weather data: on first start (see FirstStartService), and on demand with `npm run seed`. */
 @Injectable()
-export class DemoSeedService implements OnApplicationBootstrap {
-  private readonly logger = new Logger(DemoSeedService.name);
-
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.seedDemoData) return;
-    if ((await this.dataSource.getRepository(Station).count()) > 0) return;
-    const count = await this.seed();
-    this.logger.log(`Seeded demo data: ${DEMO_STATIONS.length} stations, ${count} observations`);
-  }
+export class DemoSeedService {
+  constructor(private readonly dataSource: DataSource) {}
 
   /** Replaces the demo stations (and their observations) in one transaction. */
   async seed(): Promise<number> {

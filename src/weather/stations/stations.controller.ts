@@ -1,5 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RejectReservedKeysInterceptor } from '../../common/validation/reserved-keys.interceptor';
+import { CurrentPrincipal } from '../../security/authorization/current-principal.decorator';
+import { assertCanManage } from '../../security/authorization/ownership';
+import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
+import type { UserPrincipal } from '../../security/authorization/principal';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CreateStationDto } from './dto/create-station.dto';
@@ -10,11 +15,14 @@ import { StationsService } from './stations.service';
 
 @ApiTags('stations')
 @ApiProblems(500)
+@UseInterceptors(RejectReservedKeysInterceptor)
 @Controller('v1/stations')
 export class StationsController {
   constructor(private readonly stations: StationsService) {}
 
   @Get()
+  @Credentials('user', 'api-key')
+  @Scopes('stations:read')
   @ApiOperation({ summary: 'List stations (filter by code, name substring, bounding box)' })
   @ApiOkResponse({ type: StationPage })
   @ApiProblems(400)
@@ -27,6 +35,8 @@ export class StationsController {
   }
 
   @Get(':id')
+  @Credentials('user', 'api-key')
+  @Scopes('stations:read')
   @ApiOperation({ summary: 'Get one station' })
   @ApiOkResponse({ type: StationResponse })
   @ApiProblems(400, 404)
@@ -35,31 +45,47 @@ export class StationsController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a station' })
+  @Credentials('user')
+  @Roles('operator', 'admin')
+  @ApiOperation({ summary: 'Create a station, owned by the caller' })
   @ApiCreatedResponse({ type: StationResponse })
   @ApiProblems(400, 409, 413, 415)
-  async create(@Body() dto: CreateStationDto): Promise<StationResponse> {
-    return StationResponse.from(await this.stations.create(dto, null));
+  async create(
+    @CurrentPrincipal() caller: UserPrincipal,
+    @Body() dto: CreateStationDto,
+  ): Promise<StationResponse> {
+    return StationResponse.from(await this.stations.create(dto, caller.userId));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a station' })
+  @Credentials('user')
+  @Roles('operator', 'admin')
+  @ApiOperation({ summary: 'Change a station you own (admins: any)' })
   @ApiOkResponse({ type: StationResponse })
   @ApiProblems(400, 404, 409, 413, 415)
   async update(
+    @CurrentPrincipal() caller: UserPrincipal,
     @Param('id', UuidParam()) id: string,
     @Body() dto: UpdateStationDto,
   ): Promise<StationResponse> {
     const station = await this.stations.get(id);
+    assertCanManage(caller, station.ownerId, 'Station');
     return StationResponse.from(await this.stations.update(station, dto));
   }
 
   @Delete(':id')
+  @Credentials('user')
+  @Roles('operator', 'admin')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a station and its observations' })
+  @ApiOperation({ summary: 'Delete a station you own (admins: any) and its observations' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(400, 404)
-  async remove(@Param('id', UuidParam()) id: string): Promise<void> {
-    await this.stations.remove(await this.stations.get(id));
+  async remove(
+    @CurrentPrincipal() caller: UserPrincipal,
+    @Param('id', UuidParam()) id: string,
+  ): Promise<void> {
+    const station = await this.stations.get(id);
+    assertCanManage(caller, station.ownerId, 'Station');
+    await this.stations.remove(station);
   }
 }

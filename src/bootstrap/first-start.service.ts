@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ApiKeysService } from '../security/api-key/api-keys.service';
+import { UsersService } from '../users/users.service';
+import { DemoSeedService } from '../weather/seed/demo-seed.service';
+import { Station } from '../weather/stations/station.entity';
+
+export const DEMO_ADMIN_EMAIL = 'admin@weather.local';
+const DEMO_STATION_CODE = 'BER_TEGEL';
+
+/**
+ * What happens on the first start of an empty database. There are no default credentials:
+ * the first admin comes from BOOTSTRAP_ADMIN_EMAIL/PASSWORD, or, in development only, gets a
+ * random password printed once together with a demo API key.
+ */
+@Injectable()
+export class FirstStartService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('FirstStart');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly demoSeed: DemoSeedService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.auth.jwtSecretGenerated && this.config.nodeEnv !== 'test') {
+      this.logger.warn('JWT_SECRET is not set: using a random secret; tokens end when the process does.');
+    }
+    const firstStart = (await this.users.count()) === 0;
+    if (this.config.seedDemoData && (await this.dataSource.getRepository(Station).count()) === 0) {
+      const count = await this.demoSeed.seed();
+      this.logger.log(`Seeded demo data: ${count} observations`);
+    }
+    if (!firstStart) return;
+
+    const bootstrap = this.config.auth.bootstrapAdmin;
+    if (bootstrap) {
+      await this.users.create(bootstrap.email, bootstrap.password, 'admin');
+      this.logger.log(`Created the first admin from BOOTSTRAP_ADMIN_EMAIL (${bootstrap.email}).`);
+      return;
+    }
+    if (this.config.nodeEnv !== 'development') {
+      this.logger.warn('No users exist. Set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD to create the first admin.');
+      return;
+    }
+    await this.createDemoCredentials();
+  }
+
+  private async createDemoCredentials(): Promise<void> {
+    const password = randomBytes(18).toString('base64url');
+    const admin = await this.users.create(DEMO_ADMIN_EMAIL, password, 'admin');
+    const station = await this.dataSource.getRepository(Station).findOneBy({ code: DEMO_STATION_CODE });
+    const principal = { kind: 'user', userId: admin.id, role: admin.role, sessionId: '', tokenId: '' } as const;
+    const demoKey = station
+      ? await this.apiKeys.create(principal, {
+          name: `Demo data logger for ${station.code}`,
+          scopes: ['stations:read', 'observations:read', 'observations:write'],
+          stationId: station.id,
+        })
+      : undefined;
+    const base = `http://${this.config.host}:${this.config.port}`;
+    // Printed to stdout once, deliberately not through the logger: log pipelines keep lines.
+    const lines = [
+      '',
+      '================ Demo credentials (shown once, development only) ================',
+      `  Admin login:   ${DEMO_ADMIN_EMAIL}`,
+      `  Password:      ${password}`,
+      ...(demoKey && station
+        ? [
+            `  Demo API key:  ${demoKey.secret}`,
+            `                 (bound to station ${station.code}, scopes: ${demoKey.key.scopes.join(', ')})`,
+            '',
+            '  Try it:',
+            `  curl -H 'X-API-Key: ${demoKey.secret}' ${base}/v1/stations/${station.id}/observations/latest`,
+          ]
+        : []),
+      `  curl -X POST ${base}/v1/auth/login -H 'Content-Type: application/json' \\`,
+      `       -d '{"email":"${DEMO_ADMIN_EMAIL}","password":"${password}"}'`,
+      '  These are not stored anywhere in clear text; if you lose them, delete ./data and restart.',
+      '==================================================================================',
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+}

@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { UuidParam } from '../../common/validation/uuid-param.pipe';
+import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { CurrentPrincipal } from '../authorization/current-principal.decorator';
+import { Credentials, Roles } from '../authorization/policy.decorators';
+import type { UserPrincipal } from '../authorization/principal';
+import { ApiKeysService } from './api-keys.service';
+import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { ApiKeyCreatedResponse, ApiKeyList, ApiKeyResponse } from './dto/api-key.response';
+import { ListApiKeysQuery } from './dto/list-api-keys.query';
+
+/** Key management is for people (operators and admins); a key can never manage keys. */
+@ApiTags('api-keys')
+@ApiProblems(500)
+@Credentials('user')
+@Roles('operator', 'admin')
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key; the full key is in this response only' })
+  @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
+  @ApiProblems(400, 404, 413, 415)
+  async create(
+    @CurrentPrincipal() caller: UserPrincipal,
+    @Body() dto: CreateApiKeyDto,
+  ): Promise<ApiKeyCreatedResponse> {
+    const { key, secret } = await this.apiKeys.create(caller, dto);
+    return { ...ApiKeyResponse.from(key), key: secret };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Your keys (admins: all keys, or one owner’s)' })
+  @ApiOkResponse({ type: ApiKeyList })
+  @ApiProblems(400)
+  async list(@CurrentPrincipal() caller: UserPrincipal, @Query() query: ListApiKeysQuery): Promise<ApiKeyList> {
+    return { data: (await this.apiKeys.list(caller, query.ownerId)).map((k) => ApiKeyResponse.from(k)) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One of your keys' })
+  @ApiOkResponse({ type: ApiKeyResponse })
+  @ApiProblems(400, 404)
+  async get(@CurrentPrincipal() caller: UserPrincipal, @Param('id', UuidParam()) id: string): Promise<ApiKeyResponse> {
+    return ApiKeyResponse.from(await this.apiKeys.get(caller, id));
+  }
+
+  @Post(':id/rotate')
+  @ApiOperation({ summary: 'New secret for a key; the old one works for the grace period' })
+  @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
+  @ApiProblems(400, 404)
+  async rotate(
+    @CurrentPrincipal() caller: UserPrincipal,
+    @Param('id', UuidParam()) id: string,
+  ): Promise<ApiKeyCreatedResponse> {
+    const { key, secret } = await this.apiKeys.rotate(caller, id);
+    return { ...ApiKeyResponse.from(key), key: secret };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a key at once' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblems(400, 404)
+  async revoke(@CurrentPrincipal() caller: UserPrincipal, @Param('id', UuidParam()) id: string): Promise<void> {
+    await this.apiKeys.revoke(caller, id);
+  }
+}

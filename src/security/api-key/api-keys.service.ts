@@ -1,0 +1,162 @@
+import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { ValidationProblem } from '../../common/problem-details/problem.exception';
+import { Station } from '../../weather/stations/station.entity';
+import { assertCanManage } from '../authorization/ownership';
+import type { ApiKeyPrincipal, UserPrincipal } from '../authorization/principal';
+import type { Role } from '../../users/user.entity';
+import { ApiKey } from './api-key.entity';
+import { generateApiKey, parseApiKey, secretMatches } from './api-key-format';
+import { CreateApiKeyDto } from './dto/create-api-key.dto';
+
+const YEAR_MS = 366 * 86_400_000;
+const LAST_USED_INTERVAL_MS = 60_000;
+
+interface KeyWithOwner extends ApiKey {
+  ownerRole: Role;
+  ownerDisabledAt: Date | null;
+}
+
+@Injectable()
+export class ApiKeysService {
+  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly keys: Repository<ApiKey>;
+  /** When lastUsedAt was last written per key: at most one write a minute, not one a request. */
+  private readonly lastUsedWrites = new Map<string, number>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.keys = dataSource.getRepository(ApiKey);
+  }
+
+  /** Verifies a presented key. Any failure is `null`; the caller answers one uniform 401. */
+  async authenticate(raw: string): Promise<ApiKeyPrincipal | null> {
+    const parsed = parseApiKey(raw);
+    if (!parsed) return null;
+    const key = await this.findWithOwner(parsed.keyId);
+    if (!key || key.revokedAt || key.ownerDisabledAt) return null;
+    const now = Date.now();
+    if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
+    const current = secretMatches(parsed.secret, key.secretHash);
+    const previous =
+      !current &&
+      key.previousExpiresAt !== null &&
+      key.previousExpiresAt.getTime() > now &&
+      secretMatches(parsed.secret, key.previousSecretHash);
+    if (!current && !previous) return null;
+    this.touch(key.id, now);
+    return {
+      kind: 'api-key',
+      apiKeyId: key.id,
+      keyId: key.keyId,
+      ownerId: key.ownerId,
+      ownerRole: key.ownerRole,
+      scopes: key.scopes,
+      stationId: key.stationId,
+    };
+  }
+
+  async create(caller: UserPrincipal, dto: CreateApiKeyDto): Promise<{ key: ApiKey; secret: string }> {
+    this.checkExpiry(dto.expiresAt);
+    if (dto.stationId !== undefined) await this.checkStation(caller, dto.stationId);
+    const generated = generateApiKey();
+    const inserted = await this.keys.insert({
+      keyId: generated.keyId,
+      secretHash: generated.secretHash,
+      name: dto.name,
+      ownerId: caller.userId,
+      scopes: dto.scopes,
+      stationId: dto.stationId ?? null,
+      expiresAt: dto.expiresAt ?? null,
+    });
+    return { key: await this.getById(inserted.identifiers[0].id as string), secret: generated.key };
+  }
+
+  list(caller: UserPrincipal, ownerId?: string): Promise<ApiKey[]> {
+    if (ownerId !== undefined && caller.role !== 'admin' && ownerId !== caller.userId) {
+      throw ValidationProblem.field('ownerId', 'only admins may list the keys of other users');
+    }
+    const owner = caller.role === 'admin' ? ownerId : caller.userId;
+    return this.keys.find({ where: owner ? { ownerId: owner } : {}, order: { createdAt: 'ASC' } });
+  }
+
+  /** Someone else's key is "not found" (API1:2023). */
+  async get(caller: UserPrincipal, id: string): Promise<ApiKey> {
+    const key = await this.keys.findOneBy({ id });
+    if (!key) throw new NotFoundException('API key not found.');
+    assertCanManage(caller, key.ownerId, 'API key');
+    return key;
+  }
+
+  /** A new secret; the old one keeps working for the grace period, then stops. */
+  async rotate(caller: UserPrincipal, id: string): Promise<{ key: ApiKey; secret: string }> {
+    const key = await this.get(caller, id);
+    if (key.revokedAt) throw new NotFoundException('API key not found.');
+    const generated = generateApiKey(key.keyId);
+    const now = Date.now();
+    await this.keys.update(
+      { id: key.id },
+      {
+        secretHash: generated.secretHash,
+        previousSecretHash: key.secretHash,
+        previousExpiresAt: new Date(now + this.config.auth.apiKeyRotationGraceSeconds * 1000),
+        rotatedAt: new Date(now),
+      },
+    );
+    return { key: await this.getById(key.id), secret: generated.key };
+  }
+
+  async revoke(caller: UserPrincipal, id: string): Promise<void> {
+    const key = await this.get(caller, id);
+    if (!key.revokedAt) await this.keys.update({ id: key.id }, { revokedAt: new Date() });
+  }
+
+  /** Used when a user is disabled: every key they own stops at once, in the caller's transaction. */
+  async revokeAllOwnedBy(ownerId: string, manager: EntityManager): Promise<void> {
+    await manager.update(ApiKey, { ownerId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  private getById(id: string): Promise<ApiKey> {
+    return this.keys.findOneByOrFail({ id });
+  }
+
+  private async findWithOwner(keyId: string): Promise<KeyWithOwner | null> {
+    const row = await this.keys
+      .createQueryBuilder('k')
+      .innerJoin('users', 'u', 'u.id = k.owner_id')
+      .addSelect(['u.role AS owner_role', 'u.disabled_at AS owner_disabled_at'])
+      .where('k.key_id = :keyId', { keyId })
+      .getRawAndEntities<{ owner_role: Role; owner_disabled_at: Date | null }>();
+    const key = row.entities[0];
+    const raw = row.raw[0];
+    return key && raw ? Object.assign(key, { ownerRole: raw.owner_role, ownerDisabledAt: raw.owner_disabled_at }) : null;
+  }
+
+  private touch(apiKeyId: string, now: number): void {
+    const last = this.lastUsedWrites.get(apiKeyId) ?? 0;
+    if (now - last < LAST_USED_INTERVAL_MS) return;
+    this.lastUsedWrites.set(apiKeyId, now);
+    this.keys.update({ id: apiKeyId }, { lastUsedAt: new Date(now) }).catch((error: unknown) => {
+      this.logger.warn({ err: error, apiKeyId }, 'Could not record lastUsedAt');
+    });
+  }
+
+  private checkExpiry(expiresAt: Date | undefined): void {
+    if (expiresAt === undefined) return;
+    const now = Date.now();
+    if (expiresAt.getTime() <= now) throw ValidationProblem.field('expiresAt', 'expiresAt must be in the future');
+    if (expiresAt.getTime() > now + YEAR_MS) {
+      throw ValidationProblem.field('expiresAt', 'expiresAt must be at most one year ahead');
+    }
+  }
+
+  /** A key can only be bound to a station its creator manages. */
+  private async checkStation(caller: UserPrincipal, stationId: string): Promise<void> {
+    const station = await this.dataSource.getRepository(Station).findOneBy({ id: stationId });
+    if (!station) throw new NotFoundException('Station not found.');
+    assertCanManage(caller, station.ownerId, 'Station');
+  }
+}

@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { API_KEY_SCOPES, ApiKeyScope } from '../../authorization/principal';
+import { ApiKey } from '../api-key.entity';
+
+/** A key's metadata. Never its secret or hash. */
+export class ApiKeyResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'Public key id (the middle part of the key)' }) keyId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'uuid' }) ownerId!: string;
+  @ApiProperty({ enum: API_KEY_SCOPES, isArray: true }) scopes!: ApiKeyScope[];
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) stationId!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastUsedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) rotatedAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+
+  static from(key: ApiKey): ApiKeyResponse {
+    return {
+      id: key.id,
+      keyId: key.keyId,
+      name: key.name,
+      ownerId: key.ownerId,
+      scopes: key.scopes,
+      stationId: key.stationId,
+      expiresAt: key.expiresAt?.toISOString() ?? null,
+      revokedAt: key.revokedAt?.toISOString() ?? null,
+      lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+      rotatedAt: key.rotatedAt?.toISOString() ?? null,
+      createdAt: key.createdAt.toISOString(),
+    };
+  }
+}
+
+export class ApiKeyCreatedResponse extends ApiKeyResponse {
+  @ApiProperty({ description: 'The full key. Shown this once; store it now.', example: 'wxk_0123456789abcdef_…' })
+  key!: string;
+}
+
+export class ApiKeyList {
+  @ApiProperty({ type: [ApiKeyResponse] }) data!: ApiKeyResponse[];
+}

@@ -1,0 +1,41 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+} from 'class-validator';
+import { ToDate } from '../../../common/validation/transforms';
+import { API_KEY_SCOPES, ApiKeyScope } from '../../authorization/principal';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'Tegel data logger', minLength: 1, maxLength: 100 })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiProperty({ enum: API_KEY_SCOPES, isArray: true, example: ['observations:write'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(API_KEY_SCOPES.length)
+  @ArrayUnique()
+  @IsIn(API_KEY_SCOPES, { each: true })
+  scopes!: ApiKeyScope[];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Bind the key to one station you manage' })
+  @IsOptional()
+  @IsUUID()
+  stationId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'In the future, at most one year ahead' })
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: 'expiresAt must be an ISO 8601 date-time with a time zone offset' })
+  expiresAt?: Date;
+}

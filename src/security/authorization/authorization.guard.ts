@@ -1,0 +1,36 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Principal } from './principal';
+import { readPolicy } from './route-policy';
+import { ForbiddenProblem } from './unauthenticated.problem';
+
+/**
+ * Global, after authentication: function-level authorization (API5:2023). The caller is
+ * known; the route's declared policy decides. Anything not declared is refused (fail closed):
+ * a route without @Credentials, or one that accepts keys but names no scopes.
+ * Object-level checks (ownership) happen in the handlers, where the object is loaded.
+ */
+@Injectable()
+export class AuthorizationGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const policy = readPolicy(this.reflector, context.getHandler(), context.getClass());
+    if (policy.isPublic) return true;
+    const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
+
+    if (!policy.credentials?.includes(principal.kind)) {
+      throw new ForbiddenProblem('This route does not accept this kind of credential.');
+    }
+    if (principal.kind === 'user' && policy.roles && !policy.roles.includes(principal.role)) {
+      throw new ForbiddenProblem('Your role does not allow this.');
+    }
+    if (principal.kind === 'api-key') {
+      const scopes = policy.scopes;
+      if (!scopes || !scopes.every((scope) => principal.scopes.includes(scope))) {
+        throw new ForbiddenProblem('This API key lacks the scope this route needs.');
+      }
+    }
+    return true;
+  }
+}

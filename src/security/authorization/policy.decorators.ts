@@ -1,0 +1,34 @@
+import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '../../openapi/openapi.setup';
+import type { Role } from '../../users/user.entity';
+import { ApiProblems } from '../../openapi/api-problems.decorator';
+import type { ApiKeyScope, CredentialKind } from './principal';
+
+export const PUBLIC_KEY = 'policy:public';
+export const CREDENTIALS_KEY = 'policy:credentials';
+export const ROLES_KEY = 'policy:roles';
+export const SCOPES_KEY = 'policy:scopes';
+
+/** No credential needed. Every other route is closed until it says who may call it. */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
+
+/**
+ * Which kinds of caller a route accepts: people with an access token (`user`), applications
+ * with an API key (`api-key`), or both. Also documents the route's security in OpenAPI.
+ */
+export function Credentials(...kinds: CredentialKind[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(CREDENTIALS_KEY, kinds),
+    ...(kinds.includes('user') ? [ApiBearerAuth(BEARER_SCHEME)] : []),
+    ...(kinds.includes('api-key') ? [ApiSecurity(API_KEY_SCHEME)] : []),
+    ApiProblems(401, 403),
+  );
+}
+
+/** The roles a person needs (any of them). Does not apply to API-key callers. */
+export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
+
+/** The scopes an API key needs (all of them). Does not apply to people. */
+export const Scopes = (...scopes: ApiKeyScope[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(SCOPES_KEY, scopes);

@@ -1,0 +1,23 @@
+import { Reflector } from '@nestjs/core';
+import type { Role } from '../../users/user.entity';
+import { CREDENTIALS_KEY, PUBLIC_KEY, ROLES_KEY, SCOPES_KEY } from './policy.decorators';
+import type { ApiKeyScope, CredentialKind } from './principal';
+
+/** The effective policy of one handler: method metadata wins over its controller's. */
+export interface RoutePolicy {
+  isPublic: boolean;
+  credentials: CredentialKind[] | undefined;
+  roles: Role[] | undefined;
+  scopes: ApiKeyScope[] | undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function readPolicy(reflector: Reflector, handler: Function, controller: Function): RoutePolicy {
+  const targets = [handler, controller];
+  return {
+    isPublic: reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true,
+    credentials: reflector.getAllAndOverride<CredentialKind[]>(CREDENTIALS_KEY, targets),
+    roles: reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets),
+    scopes: reflector.getAllAndOverride<ApiKeyScope[]>(SCOPES_KEY, targets),
+  };
+}

@@ -1,0 +1,51 @@
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { PasswordHasher } from '../../users/password-hasher';
+import { User } from '../../users/user.entity';
+import { UsersService } from '../../users/users.service';
+import { ValidationProblem } from '../../common/problem-details/problem.exception';
+import { UnauthenticatedProblem } from '../authorization/unauthenticated.problem';
+import { TokenPairResponse } from './dto/token-pair.response';
+import { TokenService } from './token.service';
+
+/** Register, log in, change password. Token mechanics live in TokenService. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async register(email: string, password: string): Promise<User> {
+    if (!this.config.auth.registrationEnabled) {
+      throw new ForbiddenException('Self-registration is switched off on this server.');
+    }
+    // Always a viewer: roles are granted by an admin, never chosen by the caller.
+    return this.users.create(email, password, 'viewer');
+  }
+
+  /**
+   * Unknown email, wrong password and disabled account all get the same 401 after one argon2
+   * verify each (a dummy hash stands in for a missing user), so neither the body nor the
+   * timing tells which accounts exist.
+   */
+  async login(email: string, password: string): Promise<{ user: User; pair: TokenPairResponse }> {
+    const user = await this.users.findByEmail(email);
+    const ok = await this.hasher.verify(user?.passwordHash, password);
+    if (!ok || !user || user.disabledAt) throw new UnauthenticatedProblem();
+    return { user, pair: await this.tokens.startSession(user) };
+  }
+
+  /** A new password ends every session of the user, this one included. */
+  async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.users.get(userId);
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      throw ValidationProblem.field('currentPassword', 'currentPassword is not correct');
+    }
+    await this.users.setPassword(user.id, newPassword, (manager) =>
+      this.tokens.revokeAllSessions(user.id, 'password_changed', manager),
+    );
+  }
+}

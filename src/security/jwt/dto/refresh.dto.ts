@@ -1,0 +1,9 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+
+export class RefreshDto {
+  @ApiProperty({ description: 'The refresh token from login or the last refresh' })
+  @IsString()
+  @Length(10, 200)
+  refreshToken!: string;
+}

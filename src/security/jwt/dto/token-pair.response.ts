@@ -1,0 +1,15 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class TokenPairResponse {
+  @ApiProperty({ description: 'JWT (HS256) to send as Authorization: Bearer <token>' })
+  accessToken!: string;
+
+  @ApiProperty({ description: 'Opaque, single use: exchange it at /v1/auth/refresh for a new pair' })
+  refreshToken!: string;
+
+  @ApiProperty({ example: 'Bearer' })
+  tokenType!: 'Bearer';
+
+  @ApiProperty({ example: 900, description: 'Access token lifetime in seconds' })
+  expiresIn!: number;
+}

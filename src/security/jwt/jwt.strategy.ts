@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { KeyObject } from 'node:crypto';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { Role } from '../../users/user.entity';
+import type { UserPrincipal } from '../authorization/principal';
+import { AccessTokenClaims } from './access-token.claims';
+import { JWT_ALGORITHM, JWT_KEY } from './jwt-key.provider';
+
+interface LiveSessionRow {
+  role: Role;
+}
+
+/**
+ * Access tokens from `Authorization: Bearer` only (no query string, no cookie). passport-jwt
+ * checks signature (HS256 only, so `alg: none` and RS/HS confusion fail), exp, nbf, iss and aud;
+ * validate() then checks the token type and that user and session are still alive.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    @Inject(JWT_KEY) key: KeyObject,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly dataSource: DataSource,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // A KeyObject, not a string: see jwt-key.provider.ts. The types only list string | Buffer.
+      secretOrKey: key as unknown as Buffer,
+      algorithms: [JWT_ALGORITHM],
+      issuer: config.auth.jwtIssuer,
+      audience: config.auth.jwtAudience,
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(claims: Partial<AccessTokenClaims>): Promise<UserPrincipal | null> {
+    if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') {
+      return null;
+    }
+    if (typeof claims.jti !== 'string' || !isUuid(claims.sub) || !isUuid(claims.sid)) return null;
+    // One query: the user exists and is enabled, and the session is neither revoked nor over.
+    const rows = (await this.dataSource.query(
+      `SELECT u.role
+         FROM users u JOIN auth_sessions s ON s.user_id = u.id
+        WHERE u.id = $1 AND s.id = $2
+          AND u.disabled_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()`,
+      [claims.sub, claims.sid],
+    )) as LiveSessionRow[];
+    const row = rows[0];
+    if (!row) return null;
+    // The role comes from the database, not the token: a demotion takes effect at once.
+    return { kind: 'user', userId: claims.sub, role: row.role, sessionId: claims.sid, tokenId: claims.jti };
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

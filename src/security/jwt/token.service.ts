@@ -1,0 +1,117 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { User } from '../../users/user.entity';
+import { AccessTokenClaims } from './access-token.claims';
+import { AuthSession } from './auth-session.entity';
+import { TokenPairResponse } from './dto/token-pair.response';
+import { RefreshToken } from './refresh-token.entity';
+import { newOpaqueToken, sha256 } from './secure-token';
+
+const REFRESH_PREFIX = 'wxr_';
+
+export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_disabled';
+
+/** Outcome of a refresh attempt, so the caller can audit reuse distinctly from other failures. */
+export type RefreshOutcome =
+  | { ok: true; pair: TokenPairResponse; userId: string; sessionId: string }
+  | { ok: false; reused: boolean; userId?: string; sessionId?: string };
+
+/**
+ * Sessions and their tokens: short-lived JWT access tokens, and single-use refresh tokens that
+ * rotate on every use. A refresh token presented twice revokes its whole family (RFC 6819
+ * 5.2.2.3, OAuth 2.0 Security BCP 4.14).
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A new login: a new session (refresh family) and its first token pair. */
+  async startSession(user: User): Promise<TokenPairResponse> {
+    return this.dataSource.transaction(async (manager) => {
+      const expiresAt = new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000);
+      const inserted = await manager.insert(AuthSession, { userId: user.id, expiresAt });
+      const sessionId = inserted.identifiers[0].id as string;
+      return this.issuePair(manager, user, sessionId, expiresAt);
+    });
+  }
+
+  /** Exchanges a refresh token for a new pair, exactly once. */
+  async refresh(rawToken: string): Promise<RefreshOutcome> {
+    const hash = sha256(rawToken);
+    return this.dataSource.transaction(async (manager) => {
+      // The conditional UPDATE is the single-use check: of two concurrent refreshes with the
+      // same token, only one matches `used_at IS NULL`.
+      const claimed = (await manager.query(
+        `UPDATE refresh_tokens SET used_at = now()
+          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+          RETURNING session_id`,
+        [hash],
+      )) as [Array<{ session_id: string }>, number];
+      const sessionId = claimed[0][0]?.session_id;
+      if (sessionId === undefined) return this.handleUnusable(manager, hash);
+
+      const session = await manager.findOneBy(AuthSession, { id: sessionId });
+      const user = session ? await manager.findOneBy(User, { id: session.userId }) : null;
+      if (!session || !user || session.revokedAt || session.expiresAt <= new Date() || user.disabledAt) {
+        return { ok: false, reused: false, userId: user?.id, sessionId };
+      }
+      const pair = await this.issuePair(manager, user, session.id, session.expiresAt);
+      return { ok: true, pair, userId: user.id, sessionId: session.id };
+    });
+  }
+
+  async revokeSession(sessionId: string, reason: RevokeReason, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).update(
+      AuthSession,
+      { id: sessionId, revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+  }
+
+  async revokeAllSessions(userId: string, reason: RevokeReason, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).update(
+      AuthSession,
+      { userId, revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+  }
+
+  /** A token we issued but cannot use: reuse of a rotated one revokes its family. */
+  private async handleUnusable(manager: EntityManager, hash: Buffer): Promise<RefreshOutcome> {
+    const known = await manager.findOneBy(RefreshToken, { tokenHash: hash });
+    if (!known?.usedAt) return { ok: false, reused: false, sessionId: known?.sessionId };
+    const session = await manager.findOneBy(AuthSession, { id: known.sessionId });
+    await this.revokeSession(known.sessionId, 'refresh_reuse', manager);
+    return { ok: false, reused: true, userId: session?.userId, sessionId: known.sessionId };
+  }
+
+  private async issuePair(
+    manager: EntityManager,
+    user: User,
+    sessionId: string,
+    sessionExpiresAt: Date,
+  ): Promise<TokenPairResponse> {
+    const refreshToken = newOpaqueToken(REFRESH_PREFIX);
+    await manager.insert(RefreshToken, {
+      sessionId,
+      tokenHash: sha256(refreshToken),
+      expiresAt: sessionExpiresAt,
+    });
+    const claims: Omit<AccessTokenClaims, 'iss' | 'aud' | 'iat' | 'exp'> = {
+      sub: user.id,
+      role: user.role,
+      sid: sessionId,
+      jti: randomUUID(),
+      typ: 'access',
+    };
+    const accessToken = await this.jwt.signAsync(claims);
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.config.auth.accessTtlSeconds };
+  }
+}

@@ -1,0 +1,16 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { ROLES, Role } from '../user.entity';
+
+/** What an admin may change: the role, and whether the account is disabled. */
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+
+  @ApiPropertyOptional({ description: 'true disables the user and revokes their sessions and keys at once' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+}

@@ -1,0 +1,25 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ROLES, Role, User } from '../user.entity';
+
+/** The public view of a user: never the password hash. */
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'ada@example.com' }) email!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) disabledAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+
+  static from(user: User): UserResponse {
+    return {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      disabledAt: user.disabledAt?.toISOString() ?? null,
+      createdAt: user.createdAt.toISOString(),
+    };
+  }
+}
+
+export class UserPage {
+  @ApiProperty({ type: [UserResponse] }) data!: UserResponse[];
+}

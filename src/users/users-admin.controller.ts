@@ -1,0 +1,69 @@
+import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { UuidParam } from '../common/validation/uuid-param.pipe';
+import { ApiProblems } from '../openapi/api-problems.decorator';
+import { ApiKeysService } from '../security/api-key/api-keys.service';
+import { Credentials, Roles } from '../security/authorization/policy.decorators';
+import { CurrentPrincipal } from '../security/authorization/current-principal.decorator';
+import type { UserPrincipal } from '../security/authorization/principal';
+import { ValidationProblem } from '../common/problem-details/problem.exception';
+import { TokenService } from '../security/jwt/token.service';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserPage, UserResponse } from './dto/user.response';
+import { UsersService } from './users.service';
+
+/** User administration: admins only, people only. */
+@ApiTags('users')
+@ApiProblems(500)
+@Credentials('user')
+@Roles('admin')
+@Controller('v1/users')
+export class UsersAdminController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly tokens: TokenService,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'All users' })
+  @ApiOkResponse({ type: UserPage })
+  async list(): Promise<UserPage> {
+    return { data: (await this.users.list()).map((u) => UserResponse.from(u)) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One user' })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiProblems(400, 404)
+  async get(@Param('id', UuidParam()) id: string): Promise<UserResponse> {
+    return UserResponse.from(await this.users.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change role or disable; disabling revokes sessions and keys at once' })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiProblems(400, 404, 413, 415)
+  async update(
+    @CurrentPrincipal() caller: UserPrincipal,
+    @Param('id', UuidParam()) id: string,
+    @Body() dto: UpdateUserDto,
+  ): Promise<UserResponse> {
+    const user = await this.users.get(id);
+    // Guards against locking the last admin out by accident; another admin can do it.
+    if (user.id === caller.userId) {
+      throw ValidationProblem.field('id', 'admins cannot change their own role or disable themselves');
+    }
+    const disabling = dto.disabled === true && user.disabledAt === null;
+    const changes = {
+      ...(dto.role !== undefined ? { role: dto.role } : {}),
+      ...(dto.disabled !== undefined ? { disabledAt: dto.disabled ? (user.disabledAt ?? new Date()) : null } : {}),
+    };
+    const updated = await this.users.update(user.id, changes, async (manager) => {
+      if (!disabling) return;
+      await this.tokens.revokeAllSessions(user.id, 'user_disabled', manager);
+      await this.apiKeys.revokeAllOwnedBy(user.id, manager);
+    });
+    return UserResponse.from(updated);
+  }
+}

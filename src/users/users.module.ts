@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { PasswordHasher } from './password-hasher';
+import { UsersService } from './users.service';
+
+/** User records and password hashing. The HTTP surface is in users-admin and security/jwt. */
+@Module({
+  providers: [UsersService, PasswordHasher],
+  exports: [UsersService, PasswordHasher],
+})
+export class UsersModule {}

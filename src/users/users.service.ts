@@ -1,0 +1,83 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { ConflictProblem } from '../common/problem-details/problem.exception';
+import { isUniqueViolation } from '../database/postgres-errors';
+import { PasswordHasher } from './password-hasher';
+import { Role, User } from './user.entity';
+
+@Injectable()
+export class UsersService {
+  private readonly users: Repository<User>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+  ) {
+    this.users = dataSource.getRepository(User);
+  }
+
+  static normaliseEmail(email: string): string {
+    return email.trim().toLowerCase();
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email: UsersService.normaliseEmail(email) });
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw new NotFoundException('User not found.');
+    return user;
+  }
+
+  list(): Promise<User[]> {
+    return this.users.find({ order: { createdAt: 'ASC' } });
+  }
+
+  count(): Promise<number> {
+    return this.users.count();
+  }
+
+  async create(email: string, password: string, role: Role): Promise<User> {
+    const passwordHash = await this.hasher.hash(password);
+    try {
+      const inserted = await this.users.insert({
+        email: UsersService.normaliseEmail(email),
+        passwordHash,
+        role,
+        disabledAt: null,
+      });
+      return await this.get(inserted.identifiers[0].id as string);
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_key')) {
+        throw new ConflictProblem('An account with this email already exists.');
+      }
+      throw error;
+    }
+  }
+
+  /** Changes the password and, in the same transaction, whatever must go with it. */
+  async setPassword(
+    userId: string,
+    password: string,
+    alongside: (manager: EntityManager) => Promise<void>,
+  ): Promise<void> {
+    const passwordHash = await this.hasher.hash(password);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(User, { id: userId }, { passwordHash });
+      await alongside(manager);
+    });
+  }
+
+  async update(
+    userId: string,
+    changes: { role?: Role; disabledAt?: Date | null },
+    alongside: (manager: EntityManager) => Promise<void>,
+  ): Promise<User> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(User, { id: userId }, changes);
+      await alongside(manager);
+    });
+    return this.get(userId);
+  }
+}
