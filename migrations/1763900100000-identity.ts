@@ -55,6 +55,7 @@ export class Identity1763900100000 implements MigrationInterface {
         owner_id uuid NOT NULL REFERENCES users (id),
         scopes text[] NOT NULL,
         station_id uuid NULL REFERENCES stations (id) ON DELETE CASCADE,
+        rate_limit_per_minute integer NULL CHECK (rate_limit_per_minute > 0),
         expires_at timestamptz NULL,
         revoked_at timestamptz NULL,
         last_used_at timestamptz NULL,

@@ -1,4 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { RedisModule } from './redis/redis.module';
+import { AuthenticationGuard } from './security/authorization/authentication.guard';
+import { AuthorizationGuard } from './security/authorization/authorization.guard';
+import { ClientIpThrottlerGuard } from './security/throttling/client-ip-throttler.guard';
+import { IdentityThrottlerGuard } from './security/throttling/identity-throttler.guard';
+import { ThrottlingModule } from './security/throttling/throttling.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -13,6 +20,17 @@ import { JwtAuthModule } from './security/jwt/jwt-auth.module';
 import { UsersAdminModule } from './users/users-admin.module';
 import { WeatherModule } from './weather/weather.module';
 
+/**
+ * The order in which every request meets the guards. Global guards run in the order they are
+ * registered, so it is spelled out here rather than left to module import order.
+ */
+const GUARDS_IN_ORDER = [
+  { provide: APP_GUARD, useExisting: ClientIpThrottlerGuard }, // per IP, before anything else
+  { provide: APP_GUARD, useExisting: AuthenticationGuard }, // who is calling (default deny)
+  { provide: APP_GUARD, useExisting: AuthorizationGuard }, // may they call this route
+  { provide: APP_GUARD, useExisting: IdentityThrottlerGuard }, // per user / API key
+];
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -22,9 +40,11 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
         DatabaseModule,
+        RedisModule,
         ProblemDetailsModule,
         ValidationModule,
         HealthModule,
+        ThrottlingModule,
         AuthorizationModule,
         JwtAuthModule,
         ApiKeyModule,
@@ -32,6 +52,7 @@ export class AppModule {
         WeatherModule,
         BootstrapModule,
       ],
+      providers: GUARDS_IN_ORDER,
     };
   }
 }

@@ -30,6 +30,17 @@ export interface AuthConfig {
   apiKeyRotationGraceSeconds: number;
 }
 
+/** Requests allowed per window. Windows: 1 minute unless the name says otherwise. */
+export interface RateLimitConfig {
+  perIpPerMinute: number;
+  perRolePerMinute: { viewer: number; operator: number; admin: number };
+  perApiKeyPerMinute: number;
+  loginPerIpPer15Minutes: number;
+  loginFailuresPerEmailPer15Minutes: number;
+  registerPerIpPerHour: number;
+  apiKeyIssuePerHour: number;
+}
+
 export interface AppConfig {
   nodeEnv: NodeEnv;
   host: string;
@@ -42,6 +53,9 @@ export interface AppConfig {
   seedDemoData: boolean;
   shutdownTimeoutMs: number;
   auth: AuthConfig;
+  rateLimits: RateLimitConfig;
+  /** Set: rate-limit counters are shared through Redis. Unset: in memory, per process. */
+  redisUrl: string | undefined;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

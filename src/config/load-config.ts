@@ -48,6 +48,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemoData: r.bool('SEED_DEMO_DATA', nodeEnv === 'development'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
     auth: loadAuthConfig(r, production),
+    rateLimits: {
+      perIpPerMinute: r.int('RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
+      perRolePerMinute: {
+        viewer: r.int('RATE_LIMIT_VIEWER_PER_MINUTE', 120, 1, 1_000_000),
+        operator: r.int('RATE_LIMIT_OPERATOR_PER_MINUTE', 300, 1, 1_000_000),
+        admin: r.int('RATE_LIMIT_ADMIN_PER_MINUTE', 600, 1, 1_000_000),
+      },
+      perApiKeyPerMinute: r.int('RATE_LIMIT_API_KEY_PER_MINUTE', 600, 1, 1_000_000),
+      loginPerIpPer15Minutes: r.int('RATE_LIMIT_LOGIN_IP_PER_15_MINUTES', 30, 1, 1_000_000),
+      loginFailuresPerEmailPer15Minutes: r.int('RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL', 5, 1, 1_000_000),
+      registerPerIpPerHour: r.int('RATE_LIMIT_REGISTER_PER_IP_PER_HOUR', 10, 1, 1_000_000),
+      apiKeyIssuePerHour: r.int('RATE_LIMIT_API_KEY_ISSUE_PER_HOUR', 20, 1, 1_000_000),
+    },
+    redisUrl: parseRedisUrl(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -117,6 +131,19 @@ function parseTrustProxy(r: EnvReader): TrustProxy {
     return false;
   }
   return entries;
+}
+
+function parseRedisUrl(r: EnvReader): string | undefined {
+  const value = r.raw('REDIS_URL');
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'redis:' || url.protocol === 'rediss:') return value;
+  } catch {
+    // reported below
+  }
+  r.fail('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  return undefined;
 }
 
 function isPostgresUrl(value: string): boolean {

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { RedisHealthIndicator } from '../redis/redis.health';
 import { Public } from '../security/authorization/policy.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
@@ -11,6 +12,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
   ) {}
 
   @Get('live')
@@ -21,8 +23,11 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers a ping' })
+  @ApiOperation({ summary: 'Readiness: the database (and Redis, when configured) answer a ping' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 2000 }),
+      ...(this.redis.configured ? [() => this.redis.ping('redis')] : []),
+    ]);
   }
 }

@@ -15,6 +15,18 @@ export const TEST_ADMIN = {
   password: `test-admin-${randomBytes(12).toString('base64url')}`,
 };
 
+export const GENEROUS_RATE_LIMITS: Env = {
+  RATE_LIMIT_IP_PER_MINUTE: '100000',
+  RATE_LIMIT_VIEWER_PER_MINUTE: '100000',
+  RATE_LIMIT_OPERATOR_PER_MINUTE: '100000',
+  RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
+  RATE_LIMIT_API_KEY_PER_MINUTE: '100000',
+  RATE_LIMIT_LOGIN_IP_PER_15_MINUTES: '100000',
+  RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL: '100000',
+  RATE_LIMIT_REGISTER_PER_IP_PER_HOUR: '100000',
+  RATE_LIMIT_API_KEY_ISSUE_PER_HOUR: '100000',
+};
+
 /** Logs in and returns the Authorization header of the new session. */
 export async function bearer(
   server: Server,
@@ -53,6 +65,8 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
     SEED_DEMO_DATA: 'false',
     BOOTSTRAP_ADMIN_EMAIL: TEST_ADMIN.email,
     BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN.password,
+    // Every test client is 127.0.0.1: generous limits here, tight ones where a test is about them.
+    ...GENEROUS_RATE_LIMITS,
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? database.url,
   });

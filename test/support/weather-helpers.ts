@@ -11,7 +11,13 @@ import type { TestApp } from './test-app';
 export const PROBLEM_CONTENT_TYPE = /^application\/problem\+json/;
 
 /** Strings that must never reach a client: driver errors, SQL text, stack frames. */
-export const LEAK_MARKERS = ['QueryFailedError', 'SELECT ', 'at Object.', '    at ', 'node_modules'];
+export const LEAK_MARKERS = [
+  'QueryFailedError',
+  'SELECT ',
+  'at Object.',
+  '    at ',
+  'node_modules',
+];
 
 /** A supertest client for /v1 paths that always carries the admin credentials of `t`. */
 export function v1(t: TestApp) {
@@ -156,4 +162,22 @@ export function expectValidationProblem(res: Response): string[] {
 export function expectNoLeaks(res: Response): void {
   const text = res.text ?? '';
   for (const marker of LEAK_MARKERS) expect(text).not.toContain(marker);
+}
+
+/**
+ * The same instant written in another UTC offset, e.g. `2026-11-20T14:30:00.000+05:30`:
+ * for query parameters and bodies that must prove offsets are honoured.
+ */
+export function isoWithOffset(instant: Date, offsetMinutes: number): string {
+  const local = new Date(instant.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 23);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${local}${sign}${hh}:${mm}`;
+}
+
+/** base64url of any JSON: forged cursors in the shape the API issues. */
+export function forgeCursor(position: unknown): string {
+  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 }

@@ -33,6 +33,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       instance: pathOnly(adapter.getRequestUrl(request) as string),
       requestId,
     };
+    if (exception instanceof ProblemException) {
+      for (const [name, value] of Object.entries(exception.headers)) adapter.setHeader(response, name, value);
+    }
     adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);
     adapter.reply(response, body, problem.status);
   }

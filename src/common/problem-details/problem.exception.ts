@@ -6,6 +6,9 @@ import { FieldError, ProblemType } from './problem-details';
  * Services throw these (or Nest's built-in exceptions) and never write responses themselves.
  */
 export class ProblemException extends HttpException {
+  /** Extra response headers that belong to this error, e.g. Retry-After on a 429. */
+  readonly headers: Record<string, string> = {};
+
   constructor(
     status: number,
     readonly title: string,

@@ -31,6 +31,9 @@ export class ApiKey {
   @Column({ name: 'station_id', type: 'uuid', nullable: true })
   stationId!: string | null;
 
+  @Column({ name: 'rate_limit_per_minute', type: 'integer', nullable: true })
+  rateLimitPerMinute!: number | null;
+
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
   expiresAt!: Date | null;
 

@@ -5,6 +5,7 @@ import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CurrentPrincipal } from '../authorization/current-principal.decorator';
 import { Credentials, Roles } from '../authorization/policy.decorators';
 import type { UserPrincipal } from '../authorization/principal';
+import { RateLimitedFlow } from '../throttling/rate-limit-flow.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { ApiKeyCreatedResponse, ApiKeyList, ApiKeyResponse } from './dto/api-key.response';
@@ -20,6 +21,7 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
+  @RateLimitedFlow('api-key-issue')
   @ApiOperation({ summary: 'Create an API key; the full key is in this response only' })
   @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
   @ApiProblems(400, 404, 413, 415)
@@ -48,6 +50,7 @@ export class ApiKeysController {
   }
 
   @Post(':id/rotate')
+  @RateLimitedFlow('api-key-issue')
   @ApiOperation({ summary: 'New secret for a key; the old one works for the grace period' })
   @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
   @ApiProblems(400, 404)

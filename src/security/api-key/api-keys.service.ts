@@ -56,6 +56,7 @@ export class ApiKeysService {
       ownerRole: key.ownerRole,
       scopes: key.scopes,
       stationId: key.stationId,
+      rateLimitPerMinute: key.rateLimitPerMinute,
     };
   }
 
@@ -70,6 +71,7 @@ export class ApiKeysService {
       ownerId: caller.userId,
       scopes: dto.scopes,
       stationId: dto.stationId ?? null,
+      rateLimitPerMinute: dto.rateLimitPerMinute ?? null,
       expiresAt: dto.expiresAt ?? null,
     });
     return { key: await this.getById(inserted.identifiers[0].id as string), secret: generated.key };

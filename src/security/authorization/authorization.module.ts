@@ -1,16 +1,14 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { AuthenticationGuard } from './authentication.guard';
 import { AuthorizationGuard } from './authorization.guard';
 
 /**
- * Default deny for the whole app: authentication, then the route's declared policy. Global
- * guards run in this order; the strategies (jwt, api-key) come from their own modules.
+ * Default deny: authentication, then the route's declared policy. The app registers both as
+ * global guards in app.module.ts, where the order of all guards is visible in one place. The
+ * strategies (jwt, api-key) come from their own modules.
  */
 @Module({
-  providers: [
-    { provide: APP_GUARD, useClass: AuthenticationGuard },
-    { provide: APP_GUARD, useClass: AuthorizationGuard },
-  ],
+  providers: [AuthenticationGuard, AuthorizationGuard],
+  exports: [AuthenticationGuard, AuthorizationGuard],
 })
 export class AuthorizationModule {}

@@ -23,6 +23,8 @@ export interface ApiKeyPrincipal {
   scopes: readonly ApiKeyScope[];
   /** Set when the key may only write to one station. */
   stationId: string | null;
+  /** The key's own requests-per-minute limit; null means the default for keys. */
+  rateLimitPerMinute: number | null;
 }
 
 export type Principal = UserPrincipal | ApiKeyPrincipal;

@@ -8,6 +8,7 @@ import { CurrentPrincipal } from '../authorization/current-principal.decorator';
 import { Credentials, Public } from '../authorization/policy.decorators';
 import type { UserPrincipal } from '../authorization/principal';
 import { UnauthenticatedProblem } from '../authorization/unauthenticated.problem';
+import { RateLimitedFlow } from '../throttling/rate-limit-flow.decorator';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -26,6 +27,7 @@ export class AuthController {
 
   @Post('register')
   @Public()
+  @RateLimitedFlow('register')
   @ApiOperation({ summary: 'Create a viewer account (when REGISTRATION_ENABLED)' })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiProblems(400, 403, 409, 413, 415)
@@ -35,10 +37,11 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @RateLimitedFlow('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiProblems(400, 401, 413, 415)
+  @ApiProblems(400, 401, 413, 415, 429)
   async login(@Body() dto: CredentialsDto): Promise<TokenPairResponse> {
     return (await this.auth.login(dto.email, dto.password)).pair;
   }

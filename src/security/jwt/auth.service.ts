@@ -1,4 +1,5 @@
-import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, Optional } from '@nestjs/common';
+import { LoginAttemptsLimiter } from '../throttling/login-attempts.limiter';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { PasswordHasher } from '../../users/password-hasher';
 import { User } from '../../users/user.entity';
@@ -16,6 +17,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly loginAttempts?: LoginAttemptsLimiter,
   ) {}
 
   async register(email: string, password: string): Promise<User> {
@@ -32,9 +34,13 @@ export class AuthService {
    * timing tells which accounts exist.
    */
   async login(email: string, password: string): Promise<{ user: User; pair: TokenPairResponse }> {
+    await this.loginAttempts?.assertAllowed(email);
     const user = await this.users.findByEmail(email);
     const ok = await this.hasher.verify(user?.passwordHash, password);
-    if (!ok || !user || user.disabledAt) throw new UnauthenticatedProblem();
+    if (!ok || !user || user.disabledAt) {
+      await this.loginAttempts?.recordFailure(email);
+      throw new UnauthenticatedProblem();
+    }
     return { user, pair: await this.tokens.startSession(user) };
   }
 

@@ -10,6 +10,7 @@ export class ApiKeyResponse {
   @ApiProperty({ format: 'uuid' }) ownerId!: string;
   @ApiProperty({ enum: API_KEY_SCOPES, isArray: true }) scopes!: ApiKeyScope[];
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) stationId!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) rateLimitPerMinute!: number | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastUsedAt!: string | null;
@@ -24,6 +25,7 @@ export class ApiKeyResponse {
       ownerId: key.ownerId,
       scopes: key.scopes,
       stationId: key.stationId,
+      rateLimitPerMinute: key.rateLimitPerMinute,
       expiresAt: key.expiresAt?.toISOString() ?? null,
       revokedAt: key.revokedAt?.toISOString() ?? null,
       lastUsedAt: key.lastUsedAt?.toISOString() ?? null,

@@ -6,6 +6,9 @@ import {
   IsArray,
   IsDate,
   IsIn,
+  IsInt,
+  Max,
+  Min,
   IsOptional,
   IsString,
   IsUUID,
@@ -32,6 +35,13 @@ export class CreateApiKeyDto {
   @IsOptional()
   @IsUUID()
   stationId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100000, description: 'Own requests-per-minute limit for this key' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  rateLimitPerMinute?: number;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'In the future, at most one year ahead' })
   @IsOptional()

@@ -1,0 +1,54 @@
+import type Redis from 'ioredis';
+import { CounterState, CounterStorage, StorageRecord, msToSeconds } from './counter-storage';
+
+/**
+ * One atomic step per request: count, start the window on the first hit, block past the limit.
+ * A read-then-write from Node would let concurrent requests on several instances slip past the
+ * limit (nestjs/throttler #1303); inside one Lua script Redis runs it as a unit.
+ * KEYS[1] counter, KEYS[2] block marker; ARGV ttl ms, limit, block ms.
+ */
+const INCREMENT = `
+local blockedFor = redis.call('PTTL', KEYS[2])
+if blockedFor > 0 then
+  local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+  local ttl = redis.call('PTTL', KEYS[1])
+  return { hits, ttl, 1, blockedFor }
+end
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if hits > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  return { hits, ttl, 1, tonumber(ARGV[3]) }
+end
+return { hits, ttl, 0, 0 }
+`;
+
+export class RedisCounterStorage implements CounterStorage {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'weather-api:rl:',
+  ) {
+    this.redis.defineCommand('rateLimitIncrement', { numberOfKeys: 2, lua: INCREMENT });
+  }
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<StorageRecord> {
+    const counter = `${this.prefix}${key}`;
+    const run = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number[]>>)
+      .rateLimitIncrement;
+    const [hits, ttlMs, blocked, blockMs] = await run.call(this.redis, counter, `${counter}:blocked`, ttl, limit, blockDuration);
+    return {
+      totalHits: hits,
+      timeToExpire: msToSeconds(ttlMs),
+      isBlocked: blocked === 1,
+      timeToBlockExpire: blocked === 1 ? msToSeconds(blockMs) : 0,
+    };
+  }
+
+  async peek(key: string): Promise<CounterState | undefined> {
+    const counter = `${this.prefix}${key}`;
+    const [hits, ttlMs] = await Promise.all([this.redis.get(counter), this.redis.pttl(counter)]);
+    if (hits === null || ttlMs <= 0) return undefined;
+    return { totalHits: Number(hits), timeToExpire: msToSeconds(ttlMs) };
+  }
+}
