@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AuditModule } from './security/audit/audit.module';
 import { RedisModule } from './redis/redis.module';
 import { AuthenticationGuard } from './security/authorization/authentication.guard';
 import { AuthorizationGuard } from './security/authorization/authorization.guard';
@@ -50,6 +51,7 @@ export class AppModule {
         ApiKeyModule,
         UsersAdminModule,
         WeatherModule,
+        AuditModule,
         BootstrapModule,
       ],
       providers: GUARDS_IN_ORDER,

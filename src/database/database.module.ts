@@ -2,6 +2,8 @@ import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { openDataSource } from './database-connection';
+import { DatabaseLifecycle } from './database-lifecycle';
+import { TransactionContext } from './transaction-context';
 
 /**
  * Provides the TypeORM DataSource. We open it ourselves instead of through
@@ -16,13 +18,19 @@ import { openDataSource } from './database-connection';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => openDataSource(config.database),
     },
+    TransactionContext,
+    DatabaseLifecycle,
   ],
-  exports: [DataSource],
+  exports: [DataSource, TransactionContext, DatabaseLifecycle],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly lifecycle: DatabaseLifecycle,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.lifecycle.runBeforeClose();
     await this.dataSource.destroy();
   }
 }

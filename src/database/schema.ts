@@ -1,5 +1,7 @@
 import { Identity1763900100000 } from '../../migrations/1763900100000-identity';
 import { InitialSchema1763900000000 } from '../../migrations/1763900000000-initial-schema';
+import { AuditAndUsage1763900200000 } from '../../migrations/1763900200000-audit-and-usage';
+import { AuditLogEntry } from '../security/audit/audit-log.entity';
 import { ApiKey } from '../security/api-key/api-key.entity';
 import { AuthSession } from '../security/jwt/auth-session.entity';
 import { RefreshToken } from '../security/jwt/refresh-token.entity';
@@ -12,5 +14,5 @@ import { Station } from '../weather/stations/station.entity';
  * (TypeScript through SWC) and the CLI (compiled JavaScript) load exactly the same set.
  * A new migration from `npm run migration:generate` is added to MIGRATIONS by hand.
  */
-export const ENTITIES = [Station, Observation, User, AuthSession, RefreshToken, ApiKey];
-export const MIGRATIONS = [InitialSchema1763900000000, Identity1763900100000];
+export const ENTITIES = [Station, Observation, User, AuthSession, RefreshToken, ApiKey, AuditLogEntry];
+export const MIGRATIONS = [InitialSchema1763900000000, Identity1763900100000, AuditAndUsage1763900200000];

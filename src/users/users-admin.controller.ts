@@ -7,6 +7,7 @@ import { Credentials, Roles } from '../security/authorization/policy.decorators'
 import { CurrentPrincipal } from '../security/authorization/current-principal.decorator';
 import type { UserPrincipal } from '../security/authorization/principal';
 import { ValidationProblem } from '../common/problem-details/problem.exception';
+import { AuditNote, AuditNoteParam, Audited } from '../security/audit/audited.decorator';
 import { TokenService } from '../security/jwt/token.service';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPage, UserResponse } from './dto/user.response';
@@ -41,6 +42,7 @@ export class UsersAdminController {
   }
 
   @Patch(':id')
+  @Audited('user.updated', 'user.update.failed', 'user')
   @ApiOperation({ summary: 'Change role or disable; disabling revokes sessions and keys at once' })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblems(400, 404, 413, 415)
@@ -48,6 +50,7 @@ export class UsersAdminController {
     @CurrentPrincipal() caller: UserPrincipal,
     @Param('id', UuidParam()) id: string,
     @Body() dto: UpdateUserDto,
+    @AuditNoteParam() note: AuditNote,
   ): Promise<UserResponse> {
     const user = await this.users.get(id);
     // Guards against locking the last admin out by accident; another admin can do it.
@@ -55,14 +58,16 @@ export class UsersAdminController {
       throw ValidationProblem.field('id', 'admins cannot change their own role or disable themselves');
     }
     const disabling = dto.disabled === true && user.disabledAt === null;
+    if (disabling) note.action = 'user.disabled';
+    note.details = { ...(dto.role !== undefined ? { role: dto.role } : {}), ...(dto.disabled !== undefined ? { disabled: dto.disabled } : {}) };
     const changes = {
       ...(dto.role !== undefined ? { role: dto.role } : {}),
       ...(dto.disabled !== undefined ? { disabledAt: dto.disabled ? (user.disabledAt ?? new Date()) : null } : {}),
     };
-    const updated = await this.users.update(user.id, changes, async (manager) => {
+    const updated = await this.users.update(user.id, changes, async () => {
       if (!disabling) return;
-      await this.tokens.revokeAllSessions(user.id, 'user_disabled', manager);
-      await this.apiKeys.revokeAllOwnedBy(user.id, manager);
+      await this.tokens.revokeAllSessions(user.id, 'user_disabled');
+      await this.apiKeys.revokeAllOwnedBy(user.id);
     });
     return UserResponse.from(updated);
   }

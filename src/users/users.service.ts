@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { TransactionContext } from '../database/transaction-context';
 import { ConflictProblem } from '../common/problem-details/problem.exception';
 import { isUniqueViolation } from '../database/postgres-errors';
 import { PasswordHasher } from './password-hasher';
@@ -7,13 +8,13 @@ import { Role, User } from './user.entity';
 
 @Injectable()
 export class UsersService {
-  private readonly users: Repository<User>;
-
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: TransactionContext,
     private readonly hasher: PasswordHasher,
-  ) {
-    this.users = dataSource.getRepository(User);
+  ) {}
+
+  private get users(): Repository<User> {
+    return this.tx.manager.getRepository(User);
   }
 
   static normaliseEmail(email: string): string {
@@ -57,26 +58,22 @@ export class UsersService {
   }
 
   /** Changes the password and, in the same transaction, whatever must go with it. */
-  async setPassword(
-    userId: string,
-    password: string,
-    alongside: (manager: EntityManager) => Promise<void>,
-  ): Promise<void> {
+  async setPassword(userId: string, password: string, alongside: () => Promise<void>): Promise<void> {
     const passwordHash = await this.hasher.hash(password);
-    await this.dataSource.transaction(async (manager) => {
+    await this.tx.run(async (manager) => {
       await manager.update(User, { id: userId }, { passwordHash });
-      await alongside(manager);
+      await alongside();
     });
   }
 
   async update(
     userId: string,
     changes: { role?: Role; disabledAt?: Date | null },
-    alongside: (manager: EntityManager) => Promise<void>,
+    alongside: () => Promise<void>,
   ): Promise<User> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.tx.run(async (manager) => {
       await manager.update(User, { id: userId }, changes);
-      await alongside(manager);
+      await alongside();
     });
     return this.get(userId);
   }

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemType } from './problem-details';
 import { ProblemException } from './problem.exception';
 import { requestIdOf } from '../http/request-id';
+import { ErrorResponseEvents } from './error-response.events';
 
 /**
  * Turns every error into RFC 9457 problem+json. Only messages we wrote ourselves reach the
@@ -14,7 +15,10 @@ import { requestIdOf } from '../http/request-id';
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly events: ErrorResponseEvents,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -38,6 +42,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);
     adapter.reply(response, body, problem.status);
+    this.events.emit({ exception, status: problem.status, request });
   }
 
   private toProblem(exception: unknown): Omit<ProblemDetails, 'instance' | 'requestId'> {

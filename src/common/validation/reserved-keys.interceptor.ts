@@ -30,7 +30,9 @@ export class RejectReservedKeysInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<{ body?: unknown; query?: unknown }>();
     const field = findReservedKey(request.body) ?? findReservedKey(request.query);
-    if (field !== undefined) throw ValidationProblem.field(field, `property ${field} should not exist`);
+    if (field !== undefined) {
+      throw ValidationProblem.field(field, `property ${field} should not exist`);
+    }
     return next.handle();
   }
 }

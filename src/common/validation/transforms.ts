@@ -20,7 +20,8 @@ const ISO_DATE_TIME =
 
 export const ToDate = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {
-    if (typeof value !== 'string' || !ISO_DATE_TIME.test(value) || !isCalendarDate(value)) return value;
+    if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return value;
+    if (!isCalendarDate(value)) return value;
     const date = new Date(value);
     return Number.isNaN(date.getTime()) ? value : date;
   });
@@ -30,5 +31,9 @@ function isCalendarDate(value: string): boolean {
   const [year, month, day] = value.slice(0, 10).split('-').map(Number);
   const probe = new Date(0);
   probe.setUTCFullYear(year, month - 1, day);
-  return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+  return (
+    probe.getUTCFullYear() === year &&
+    probe.getUTCMonth() === month - 1 &&
+    probe.getUTCDate() === day
+  );
 }

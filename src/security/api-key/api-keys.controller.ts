@@ -6,6 +6,7 @@ import { CurrentPrincipal } from '../authorization/current-principal.decorator';
 import { Credentials, Roles } from '../authorization/policy.decorators';
 import type { UserPrincipal } from '../authorization/principal';
 import { RateLimitedFlow } from '../throttling/rate-limit-flow.decorator';
+import { Audited } from '../audit/audited.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { ApiKeyCreatedResponse, ApiKeyList, ApiKeyResponse } from './dto/api-key.response';
@@ -22,6 +23,7 @@ export class ApiKeysController {
 
   @Post()
   @RateLimitedFlow('api-key-issue')
+  @Audited('apikey.created', 'apikey.create.failed', 'api-key')
   @ApiOperation({ summary: 'Create an API key; the full key is in this response only' })
   @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
   @ApiProblems(400, 404, 413, 415)
@@ -51,6 +53,7 @@ export class ApiKeysController {
 
   @Post(':id/rotate')
   @RateLimitedFlow('api-key-issue')
+  @Audited('apikey.rotated', 'apikey.rotate.failed', 'api-key')
   @ApiOperation({ summary: 'New secret for a key; the old one works for the grace period' })
   @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
   @ApiProblems(400, 404)
@@ -64,6 +67,7 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(204)
+  @Audited('apikey.revoked', 'apikey.revoke.failed', 'api-key')
   @ApiOperation({ summary: 'Revoke a key at once' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblems(400, 404)

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { TransactionContext } from '../../database/transaction-context';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { Station } from '../../weather/stations/station.entity';
@@ -21,15 +22,16 @@ interface KeyWithOwner extends ApiKey {
 @Injectable()
 export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
-  private readonly keys: Repository<ApiKey>;
   /** When lastUsedAt was last written per key: at most one write a minute, not one a request. */
   private readonly lastUsedWrites = new Map<string, number>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: TransactionContext,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.keys = dataSource.getRepository(ApiKey);
+  ) {}
+
+  private get keys(): Repository<ApiKey> {
+    return this.tx.manager.getRepository(ApiKey);
   }
 
   /** Verifies a presented key. Any failure is `null`; the caller answers one uniform 401. */
@@ -117,8 +119,8 @@ export class ApiKeysService {
   }
 
   /** Used when a user is disabled: every key they own stops at once, in the caller's transaction. */
-  async revokeAllOwnedBy(ownerId: string, manager: EntityManager): Promise<void> {
-    await manager.update(ApiKey, { ownerId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  async revokeAllOwnedBy(ownerId: string): Promise<void> {
+    await this.tx.manager.update(ApiKey, { ownerId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
   private getById(id: string): Promise<ApiKey> {
@@ -157,7 +159,7 @@ export class ApiKeysService {
 
   /** A key can only be bound to a station its creator manages. */
   private async checkStation(caller: UserPrincipal, stationId: string): Promise<void> {
-    const station = await this.dataSource.getRepository(Station).findOneBy({ id: stationId });
+    const station = await this.tx.manager.getRepository(Station).findOneBy({ id: stationId });
     if (!station) throw new NotFoundException('Station not found.');
     assertCanManage(caller, station.ownerId, 'Station');
   }

@@ -30,6 +30,10 @@ export class AuthorizationGuard implements CanActivate {
       if (!scopes || !scopes.every((scope) => principal.scopes.includes(scope))) {
         throw new ForbiddenProblem('This API key lacks the scope this route needs.');
       }
+      // A key never does more than its owner: a demoted owner's keys lose what the role lost.
+      if (policy.roles && !policy.roles.includes(principal.ownerRole)) {
+        throw new ForbiddenProblem('The role of the owner of this API key does not allow this.');
+      }
     }
     return true;
   }

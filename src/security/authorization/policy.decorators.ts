@@ -26,7 +26,7 @@ export function Credentials(...kinds: CredentialKind[]): MethodDecorator & Class
   );
 }
 
-/** The roles a person needs (any of them). Does not apply to API-key callers. */
+/** The roles a person needs (any of them). For an API key, its owner's current role must be one. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
 
 /** The scopes an API key needs (all of them). Does not apply to people. */

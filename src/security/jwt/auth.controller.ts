@@ -9,6 +9,8 @@ import { Credentials, Public } from '../authorization/policy.decorators';
 import type { UserPrincipal } from '../authorization/principal';
 import { UnauthenticatedProblem } from '../authorization/unauthenticated.problem';
 import { RateLimitedFlow } from '../throttling/rate-limit-flow.decorator';
+import { AuditNote, AuditNoteParam, Audited } from '../audit/audited.decorator';
+import { emailFingerprint } from '../audit/fingerprint';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -28,6 +30,7 @@ export class AuthController {
   @Post('register')
   @Public()
   @RateLimitedFlow('register')
+  @Audited('auth.registered', 'auth.register.failed', 'user')
   @ApiOperation({ summary: 'Create a viewer account (when REGISTRATION_ENABLED)' })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiProblems(400, 403, 409, 413, 415)
@@ -38,32 +41,46 @@ export class AuthController {
   @Post('login')
   @Public()
   @RateLimitedFlow('login')
+  @Audited('auth.login.succeeded', 'auth.login.failed', 'user')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblems(400, 401, 413, 415, 429)
-  async login(@Body() dto: CredentialsDto): Promise<TokenPairResponse> {
-    return (await this.auth.login(dto.email, dto.password)).pair;
+  async login(@Body() dto: CredentialsDto, @AuditNoteParam() note: AuditNote): Promise<TokenPairResponse> {
+    // Which account was tried, without storing the address itself.
+    note.details = { emailSha256: emailFingerprint(dto.email) };
+    const { user, pair } = await this.auth.login(dto.email, dto.password);
+    note.actor = { type: 'user', id: user.id, role: user.role, method: 'password' };
+    note.resourceId = user.id;
+    return pair;
   }
 
   @Post('refresh')
   @Public()
+  @Audited('auth.refresh.succeeded', 'auth.refresh.failed', 'session')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate a refresh token: a new pair; reusing an old one ends the session' })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblems(400, 401, 413, 415)
-  async refresh(@Body() dto: RefreshDto): Promise<TokenPairResponse> {
+  async refresh(@Body() dto: RefreshDto, @AuditNoteParam() note: AuditNote): Promise<TokenPairResponse> {
     const outcome = await this.tokens.refresh(dto.refreshToken);
-    if (!outcome.ok) throw new UnauthenticatedProblem();
-    return outcome.pair;
+    note.resourceId = outcome.sessionId;
+    if (outcome.userId) note.actor = { type: 'user', id: outcome.userId, role: null, method: 'refresh-token' };
+    if (outcome.ok) return outcome.pair;
+    if (!outcome.reused) throw new UnauthenticatedProblem();
+    // Reuse of a rotated token: the family is revoked, and that revocation must stand.
+    note.action = 'auth.refresh.reused';
+    throw Object.assign(new UnauthenticatedProblem(), { commitChanges: true as const });
   }
 
   @Post('logout')
   @Credentials('user')
+  @Audited('auth.logout', 'auth.logout.failed', 'session')
   @HttpCode(204)
   @ApiOperation({ summary: 'End this session: its refresh tokens and access tokens stop working' })
   @ApiNoContentResponse({ description: 'Logged out' })
-  async logout(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
+  async logout(@CurrentPrincipal() principal: UserPrincipal, @AuditNoteParam() note: AuditNote): Promise<void> {
+    note.resourceId = principal.sessionId;
     await this.tokens.revokeSession(principal.sessionId, 'logout');
   }
 
@@ -77,6 +94,7 @@ export class AuthController {
 
   @Post('change-password')
   @Credentials('user')
+  @Audited('auth.password.changed', 'auth.password.change.failed', 'user')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every session of the user ends' })
   @ApiNoContentResponse({ description: 'Changed; log in again' })
@@ -84,7 +102,9 @@ export class AuthController {
   async changePassword(
     @CurrentPrincipal() principal: UserPrincipal,
     @Body() dto: ChangePasswordDto,
+    @AuditNoteParam() note: AuditNote,
   ): Promise<void> {
+    note.resourceId = principal.userId;
     await this.auth.changePassword(principal.userId, dto.currentPassword, dto.newPassword);
   }
 }

@@ -50,8 +50,8 @@ export class AuthService {
     if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
       throw ValidationProblem.field('currentPassword', 'currentPassword is not correct');
     }
-    await this.users.setPassword(user.id, newPassword, (manager) =>
-      this.tokens.revokeAllSessions(user.id, 'password_changed', manager),
+    await this.users.setPassword(user.id, newPassword, () =>
+      this.tokens.revokeAllSessions(user.id, 'password_changed'),
     );
   }
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { EntityManager, IsNull } from 'typeorm';
+import { TransactionContext } from '../../database/transaction-context';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { User } from '../../users/user.entity';
 import { AccessTokenClaims } from './access-token.claims';
@@ -28,13 +29,13 @@ export type RefreshOutcome =
 export class TokenService {
   constructor(
     private readonly jwt: JwtService,
-    private readonly dataSource: DataSource,
+    private readonly tx: TransactionContext,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A new login: a new session (refresh family) and its first token pair. */
   async startSession(user: User): Promise<TokenPairResponse> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.tx.run(async (manager) => {
       const expiresAt = new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000);
       const inserted = await manager.insert(AuthSession, { userId: user.id, expiresAt });
       const sessionId = inserted.identifiers[0].id as string;
@@ -45,13 +46,16 @@ export class TokenService {
   /** Exchanges a refresh token for a new pair, exactly once. */
   async refresh(rawToken: string): Promise<RefreshOutcome> {
     const hash = sha256(rawToken);
-    return this.dataSource.transaction(async (manager) => {
+    return this.tx.run(async (manager) => {
       // The conditional UPDATE is the single-use check: of two concurrent refreshes with the
-      // same token, only one matches `used_at IS NULL`.
+      // same token, only one matches `used_at IS NULL`. A token of an ended session is not
+      // consumed: refusing it changes nothing, and it is never mistaken for reuse later.
       const claimed = (await manager.query(
-        `UPDATE refresh_tokens SET used_at = now()
-          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-          RETURNING session_id`,
+        `UPDATE refresh_tokens r SET used_at = now()
+           FROM auth_sessions s
+          WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()
+            AND s.id = r.session_id AND s.revoked_at IS NULL AND s.expires_at > now()
+          RETURNING r.session_id`,
         [hash],
       )) as [Array<{ session_id: string }>, number];
       const sessionId = claimed[0][0]?.session_id;
@@ -67,16 +71,16 @@ export class TokenService {
     });
   }
 
-  async revokeSession(sessionId: string, reason: RevokeReason, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).update(
+  async revokeSession(sessionId: string, reason: RevokeReason): Promise<void> {
+    await this.tx.manager.update(
       AuthSession,
       { id: sessionId, revokedAt: IsNull() },
       { revokedAt: new Date(), revokedReason: reason },
     );
   }
 
-  async revokeAllSessions(userId: string, reason: RevokeReason, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).update(
+  async revokeAllSessions(userId: string, reason: RevokeReason): Promise<void> {
+    await this.tx.manager.update(
       AuthSession,
       { userId, revokedAt: IsNull() },
       { revokedAt: new Date(), revokedReason: reason },
@@ -88,7 +92,7 @@ export class TokenService {
     const known = await manager.findOneBy(RefreshToken, { tokenHash: hash });
     if (!known?.usedAt) return { ok: false, reused: false, sessionId: known?.sessionId };
     const session = await manager.findOneBy(AuthSession, { id: known.sessionId });
-    await this.revokeSession(known.sessionId, 'refresh_reuse', manager);
+    await this.revokeSession(known.sessionId, 'refresh_reuse');
     return { ok: false, reused: true, userId: session?.userId, sessionId: known.sessionId };
   }
 

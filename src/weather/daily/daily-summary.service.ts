@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { TransactionContext } from '../../database/transaction-context';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { Station } from '../stations/station.entity';
 import { DailySummary } from './dto/daily-summary.response';
@@ -20,7 +20,7 @@ interface DailyRow {
  */
 @Injectable()
 export class DailySummaryService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly tx: TransactionContext) {}
 
   async summarise(station: Station, query: DailySummaryQuery): Promise<DailySummary[]> {
     const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000 + 1;
@@ -28,7 +28,7 @@ export class DailySummaryService {
     if (days > MAX_DAILY_RANGE_DAYS) {
       throw ValidationProblem.field('from', `the range must not exceed ${MAX_DAILY_RANGE_DAYS} days`);
     }
-    const rows: DailyRow[] = await this.dataSource.query(
+    const rows: DailyRow[] = await this.tx.manager.query(
       `SELECT to_char((observed_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS date,
               min(temperature_c) AS min,
               max(temperature_c) AS max,

@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '../../security/authorization/current-principal
 import { assertCanManage } from '../../security/authorization/ownership';
 import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
 import type { Principal } from '../../security/authorization/principal';
+import { AuditNote, AuditNoteParam, Audited } from '../../security/audit/audited.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { StationsService } from '../stations/stations.service';
@@ -30,6 +31,7 @@ export class ObservationsController {
   @Credentials('user', 'api-key')
   @Roles('operator', 'admin')
   @Scopes('observations:write')
+  @Audited('observations.ingested', 'observations.ingest.failed', 'station')
   @ApiOperation({ summary: `Ingest one observation, or a batch of up to ${MAX_BATCH} (all or nothing)` })
   @ApiBody({
     schema: {
@@ -45,7 +47,9 @@ export class ObservationsController {
     @CurrentPrincipal() caller: Principal,
     @Param('id', UuidParam()) id: string,
     @Body(ObservationsBodyPipe) items: CreateObservationDto[],
+    @AuditNoteParam() note: AuditNote,
   ): Promise<IngestResult> {
+    note.details = { count: items.length };
     const station = await this.stations.get(id);
     // A key bound to one station writes only there; any writer must manage the station.
     if (caller.kind === 'api-key' && caller.stationId !== null && caller.stationId !== station.id) {

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { TransactionContext } from '../../database/transaction-context';
 import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { isUniqueViolation } from '../../database/postgres-errors';
@@ -13,33 +14,29 @@ const DUPLICATE = 'The batch repeats a timestamp or one already stored for this 
 
 @Injectable()
 export class ObservationsService {
-  private readonly observations: Repository<Observation>;
+  constructor(private readonly tx: TransactionContext) {}
 
-  constructor(private readonly dataSource: DataSource) {
-    this.observations = dataSource.getRepository(Observation);
+  private get observations(): Repository<Observation> {
+    return this.tx.manager.getRepository(Observation);
   }
 
   /**
    * All or nothing: one multi-row INSERT inside a transaction. A duplicate anywhere rolls the
    * whole batch back and is reported as 409.
    */
-  async ingest(
-    stationId: string,
-    items: CreateObservationDto[],
-    inTransaction?: (manager: EntityManager) => Promise<void>,
-  ): Promise<number> {
+  async ingest(stationId: string, items: CreateObservationDto[]): Promise<number> {
     const times = new Set(items.map((i) => i.observedAt.getTime()));
     if (times.size !== items.length) throw new ConflictProblem(DUPLICATE);
     try {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.insert(
+      await this.tx.run((manager) =>
+        manager.insert(
           Observation,
           items.map((item) => ({ ...item, stationId })),
-        );
-        await inTransaction?.(manager);
-      });
+        ),
+      );
     } catch (error) {
-      if (isUniqueViolation(error, 'observations_station_time_key')) throw new ConflictProblem(DUPLICATE);
+      if (isUniqueViolation(error, 'observations_station_time_key'))
+        throw new ConflictProblem(DUPLICATE);
       throw error;
     }
     return items.length;
@@ -52,9 +49,13 @@ export class ObservationsService {
   ): Promise<{ items: Observation[]; nextCursor: string | null }> {
     const to = query.to ?? new Date();
     const from = query.from ?? new Date(to.getTime() - DAY_MS);
-    if (from.getTime() >= to.getTime()) throw ValidationProblem.field('from', 'from must be before to');
+    if (from.getTime() >= to.getTime())
+      throw ValidationProblem.field('from', 'from must be before to');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
-      throw ValidationProblem.field('from', `the range from..to must not exceed ${MAX_RANGE_DAYS} days`);
+      throw ValidationProblem.field(
+        'from',
+        `the range from..to must not exceed ${MAX_RANGE_DAYS} days`,
+      );
     }
     const after = query.cursor === undefined ? undefined : this.cursorTime(query.cursor);
 

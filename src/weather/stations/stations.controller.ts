@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '../../security/authorization/current-principal
 import { assertCanManage } from '../../security/authorization/ownership';
 import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
 import type { UserPrincipal } from '../../security/authorization/principal';
+import { Audited } from '../../security/audit/audited.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CreateStationDto } from './dto/create-station.dto';
@@ -47,6 +48,7 @@ export class StationsController {
   @Post()
   @Credentials('user')
   @Roles('operator', 'admin')
+  @Audited('station.created', 'station.create.failed', 'station')
   @ApiOperation({ summary: 'Create a station, owned by the caller' })
   @ApiCreatedResponse({ type: StationResponse })
   @ApiProblems(400, 409, 413, 415)
@@ -60,6 +62,7 @@ export class StationsController {
   @Patch(':id')
   @Credentials('user')
   @Roles('operator', 'admin')
+  @Audited('station.updated', 'station.update.failed', 'station')
   @ApiOperation({ summary: 'Change a station you own (admins: any)' })
   @ApiOkResponse({ type: StationResponse })
   @ApiProblems(400, 404, 409, 413, 415)
@@ -77,6 +80,7 @@ export class StationsController {
   @Credentials('user')
   @Roles('operator', 'admin')
   @HttpCode(204)
+  @Audited('station.deleted', 'station.delete.failed', 'station')
   @ApiOperation({ summary: 'Delete a station you own (admins: any) and its observations' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(400, 404)

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { TransactionContext } from '../../database/transaction-context';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { escapeLike, isUniqueViolation } from '../../database/postgres-errors';
 import { CreateStationDto } from './dto/create-station.dto';
@@ -9,10 +10,11 @@ import { Station } from './station.entity';
 
 @Injectable()
 export class StationsService {
-  private readonly stations: Repository<Station>;
+  constructor(private readonly tx: TransactionContext) {}
 
-  constructor(dataSource: DataSource) {
-    this.stations = dataSource.getRepository(Station);
+  /** Through the request's transaction when one is open (see TransactionContext). */
+  private get stations(): Repository<Station> {
+    return this.tx.manager.getRepository(Station);
   }
 
   async list(query: ListStationsQuery): Promise<{ items: Station[]; total: number }> {

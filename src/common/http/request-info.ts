@@ -1,0 +1,43 @@
+import { requestIdOf } from './request-id';
+
+interface RequestLike {
+  ip?: string;
+  headers: Record<string, string | string[] | undefined>;
+  method?: string;
+  /** Express: the matched route (path template) and the router mount point. */
+  route?: { path?: unknown };
+  baseUrl?: string;
+  /** Fastify: the matched route's URL template. */
+  routeOptions?: { url?: unknown };
+}
+
+/** Who and where, as the audit log and usage counters record it. Works for Express and Fastify. */
+export interface RequestInfo {
+  requestId: string;
+  clientIp: string | null;
+  userAgent: string | null;
+  /** `GET /v1/stations/:id`, or null when no route matched (404). */
+  route: string | null;
+}
+
+export function requestInfo(request: object): RequestInfo {
+  const req = request as RequestLike;
+  const userAgent = req.headers['user-agent'];
+  return {
+    requestId: requestIdOf(request),
+    // req.ip already honours TRUST_PROXY; X-Forwarded-For is never read by hand.
+    clientIp: req.ip ?? null,
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : null,
+    route: routeTemplate(req),
+  };
+}
+
+function routeTemplate(req: RequestLike): string | null {
+  const template =
+    typeof req.route?.path === 'string'
+      ? `${req.baseUrl ?? ''}${req.route.path}`
+      : typeof req.routeOptions?.url === 'string'
+        ? req.routeOptions.url
+        : null;
+  return template === null ? null : `${req.method ?? 'GET'} ${template}`.slice(0, 200);
+}

@@ -1,0 +1,38 @@
+export type ActorType = 'user' | 'api-key' | 'anonymous';
+export type AuditOutcome = 'success' | 'denied' | 'invalid' | 'throttled' | 'error';
+
+export interface AuditActor {
+  type: ActorType;
+  id: string | null;
+  role: string | null;
+  /** How the actor proved who they are: jwt, api-key, password, refresh-token. */
+  method: string | null;
+}
+
+/** Everything an audit record says, before it is chained. Never a secret: ids and prefixes only. */
+export interface AuditEvent {
+  occurredAt: Date;
+  requestId: string | null;
+  actor: AuditActor;
+  action: string;
+  resourceType: string | null;
+  resourceId: string | null;
+  outcome: AuditOutcome;
+  httpStatus: number;
+  reason: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  route: string | null;
+  details: Record<string, unknown> | null;
+  occurrences: number;
+}
+
+export const ANONYMOUS: AuditActor = { type: 'anonymous', id: null, role: null, method: null };
+
+export function outcomeForStatus(status: number): AuditOutcome {
+  if (status < 400) return 'success';
+  if (status === 429) return 'throttled';
+  if (status === 401 || status === 403 || status === 404) return 'denied';
+  if (status < 500) return 'invalid';
+  return 'error';
+}

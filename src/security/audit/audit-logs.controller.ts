@@ -1,0 +1,58 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
+import { ValidationProblem } from '../../common/problem-details/problem.exception';
+import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { Credentials, Roles } from '../authorization/policy.decorators';
+import { AuditLogEntry } from './audit-log.entity';
+import { AuditVerifier } from './audit-verifier.service';
+import { AuditLogQuery } from './dto/audit-log.query';
+import { AuditLogPage, AuditLogRecord, ChainVerificationResponse } from './dto/audit-log.response';
+
+/** Reading the audit log and checking its chain: admins only, people only. */
+@ApiTags('audit')
+@ApiProblems(500)
+@Credentials('user')
+@Roles('admin')
+@Controller('v1/audit-logs')
+export class AuditLogsController {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly verifier: AuditVerifier,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Audit records, newest first (filters: actor, action, outcome, from, to)' })
+  @ApiOkResponse({ type: AuditLogPage })
+  @ApiProblems(400)
+  async list(@Query() q: AuditLogQuery): Promise<AuditLogPage> {
+    const qb = this.dataSource.getRepository(AuditLogEntry).createQueryBuilder('a');
+    if (q.actor) qb.andWhere('a.actorId = :actor', { actor: q.actor });
+    if (q.action) qb.andWhere('a.action = :action', { action: q.action });
+    if (q.outcome) qb.andWhere('a.outcome = :outcome', { outcome: q.outcome });
+    if (q.from) qb.andWhere('a.occurredAt >= :from', { from: q.from });
+    if (q.to) qb.andWhere('a.occurredAt < :to', { to: q.to });
+    if (q.cursor) {
+      const position = decodeCursor(q.cursor, ['id'] as const);
+      if (!position || !/^\d{1,19}$/.test(position.id)) {
+        throw ValidationProblem.field('cursor', 'cursor is not one this API issued');
+      }
+      qb.andWhere('a.id < :before', { before: position.id });
+    }
+    const rows = await qb.orderBy('a.id', 'DESC').limit(q.limit + 1).getMany();
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      data: page.map((r) => AuditLogRecord.from(r)),
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ id: last.id }) : null,
+    };
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Recompute the hash chain; names the first record that does not match' })
+  @ApiOkResponse({ type: ChainVerificationResponse })
+  verify(): Promise<ChainVerificationResponse> {
+    return this.verifier.verify();
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { requestInfo } from '../../common/http/request-info';
+import type { Principal } from '../authorization/principal';
+import { ANONYMOUS, AuditActor, AuditEvent, outcomeForStatus } from './audit-event';
+import { AuditNote, auditNoteOf } from './audited.decorator';
+
+export interface EventFacts {
+  action: string;
+  status: number;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  reason?: string | null;
+  details?: Record<string, unknown> | null;
+  occurrences?: number;
+}
+
+/** Builds audit events from a request: the actor, where it came from, and what happened. */
+@Injectable()
+export class AuditRecorder {
+  eventFor(request: object, facts: EventFacts): AuditEvent {
+    const info = requestInfo(request);
+    const note: AuditNote = auditNoteOf(request);
+    return {
+      occurredAt: new Date(),
+      requestId: info.requestId,
+      actor: note.actor ?? actorOf((request as { user?: Principal }).user),
+      action: note.action ?? facts.action,
+      resourceType: facts.resourceType ?? null,
+      resourceId: note.resourceId ?? facts.resourceId ?? null,
+      outcome: outcomeForStatus(facts.status),
+      httpStatus: facts.status,
+      reason: (note.reason ?? facts.reason ?? null)?.slice(0, 200) ?? null,
+      clientIp: info.clientIp,
+      userAgent: info.userAgent,
+      route: info.route,
+      details: note.details ?? facts.details ?? null,
+      occurrences: facts.occurrences ?? 1,
+    };
+  }
+}
+
+/** A key is recorded by its id (never its secret); a person by user id. */
+export function actorOf(principal: Principal | undefined): AuditActor {
+  if (!principal) return ANONYMOUS;
+  if (principal.kind === 'user') {
+    return { type: 'user', id: principal.userId, role: principal.role, method: 'jwt' };
+  }
+  return { type: 'api-key', id: principal.apiKeyId, role: principal.ownerRole, method: 'api-key' };
+}

@@ -1,0 +1,49 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ToDate, ToInt } from '../../../common/validation/transforms';
+
+const OUTCOMES = ['success', 'denied', 'invalid', 'throttled', 'error'] as const;
+
+export class AuditLogQuery {
+  @ApiPropertyOptional({ description: 'Actor id (user id or API-key id)' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9-]{1,64}$/)
+  actor?: string;
+
+  @ApiPropertyOptional({ example: 'auth.login.failed' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z_.]{1,64}$/)
+  action?: string;
+
+  @ApiPropertyOptional({ enum: OUTCOMES })
+  @IsOptional()
+  @IsIn(OUTCOMES)
+  outcome?: (typeof OUTCOMES)[number];
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: 'from must be an ISO 8601 date-time with a time zone offset' })
+  from?: Date;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: 'to must be an ISO 8601 date-time with a time zone offset' })
+  to?: Date;
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit: number = 100;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from nextCursor (newest first)' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
