@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from './security/audit/audit.module';
+import { UsageModule } from './usage/usage.module';
 import { RedisModule } from './redis/redis.module';
 import { AuthenticationGuard } from './security/authorization/authentication.guard';
 import { AuthorizationGuard } from './security/authorization/authorization.guard';
@@ -52,6 +53,7 @@ export class AppModule {
         UsersAdminModule,
         WeatherModule,
         AuditModule,
+        UsageModule,
         BootstrapModule,
       ],
       providers: GUARDS_IN_ORDER,
