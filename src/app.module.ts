@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { InFlightRequestsModule } from './common/http/in-flight-requests';
 import { AuditModule } from './security/audit/audit.module';
 import { UsageModule } from './usage/usage.module';
 import { RedisModule } from './redis/redis.module';
@@ -41,6 +42,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
+        InFlightRequestsModule,
         DatabaseModule,
         RedisModule,
         ProblemDetailsModule,

@@ -1,6 +1,8 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from './config/app-config';
+import { InFlightRequests } from './common/http/in-flight-requests';
 import {
+  inFlightMiddleware,
   requestIdMiddleware,
   requireJsonBody,
   securityHeadersMiddleware,
@@ -22,6 +24,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   // Only the configured proxies may set the client IP through X-Forwarded-For.
   express.set('trust proxy', config.trustProxy);
 
+  app.use(inFlightMiddleware(app.get(InFlightRequests)));
   app.use(requestIdMiddleware);
   app.use(securityHeadersMiddleware(`/${DOCS_PATH}`));
   app.enableCors(buildCorsOptions(config.corsOrigins));

@@ -18,7 +18,8 @@ async function bootstrap(): Promise<void> {
 bootstrap().catch((error: unknown) => {
   // Configuration and database errors are expected operator mistakes: one clear line, exit 1.
   const message =
-    error instanceof ConfigError || (error instanceof Error && error.name === 'DatabaseUnavailableError')
+    error instanceof ConfigError ||
+    (error instanceof Error && error.name === 'DatabaseUnavailableError')
       ? error.message
       : error instanceof Error
         ? (error.stack ?? error.message)

@@ -29,7 +29,9 @@ export class FirstStartService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.auth.jwtSecretGenerated && this.config.nodeEnv !== 'test') {
-      this.logger.warn('JWT_SECRET is not set: using a random secret; tokens end when the process does.');
+      this.logger.warn(
+        'JWT_SECRET is not set: using a random secret; tokens end when the process does.',
+      );
     }
     const firstStart = (await this.users.count()) === 0;
     if (this.config.seedDemoData && (await this.dataSource.getRepository(Station).count()) === 0) {
@@ -45,7 +47,9 @@ export class FirstStartService implements OnApplicationBootstrap {
       return;
     }
     if (this.config.nodeEnv !== 'development') {
-      this.logger.warn('No users exist. Set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD to create the first admin.');
+      this.logger.warn(
+        'No users exist. Set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD to create the first admin.',
+      );
       return;
     }
     await this.createDemoCredentials();
@@ -54,8 +58,16 @@ export class FirstStartService implements OnApplicationBootstrap {
   private async createDemoCredentials(): Promise<void> {
     const password = randomBytes(18).toString('base64url');
     const admin = await this.users.create(DEMO_ADMIN_EMAIL, password, 'admin');
-    const station = await this.dataSource.getRepository(Station).findOneBy({ code: DEMO_STATION_CODE });
-    const principal = { kind: 'user', userId: admin.id, role: admin.role, sessionId: '', tokenId: '' } as const;
+    const station = await this.dataSource
+      .getRepository(Station)
+      .findOneBy({ code: DEMO_STATION_CODE });
+    const principal = {
+      kind: 'user',
+      userId: admin.id,
+      role: admin.role,
+      sessionId: '',
+      tokenId: '',
+    } as const;
     const demoKey = station
       ? await this.apiKeys.create(principal, {
           name: `Demo data logger for ${station.code}`,

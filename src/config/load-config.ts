@@ -3,7 +3,15 @@ import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 const IP_OR_CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)(\/\d{1,3})?$/;
 
@@ -24,7 +32,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const corsOrigins = r.list('CORS_ORIGINS');
   for (const origin of corsOrigins) {
     if (!isOrigin(origin)) {
-      r.fail('CORS_ORIGINS', `entries must be origins like https://app.example.com (got "${origin}")`);
+      r.fail(
+        'CORS_ORIGINS',
+        `entries must be origins like https://app.example.com (got "${origin}")`,
+      );
     }
   }
 
@@ -57,7 +68,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
       perApiKeyPerMinute: r.int('RATE_LIMIT_API_KEY_PER_MINUTE', 600, 1, 1_000_000),
       loginPerIpPer15Minutes: r.int('RATE_LIMIT_LOGIN_IP_PER_15_MINUTES', 30, 1, 1_000_000),
-      loginFailuresPerEmailPer15Minutes: r.int('RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL', 5, 1, 1_000_000),
+      loginFailuresPerEmailPer15Minutes: r.int(
+        'RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL',
+        5,
+        1,
+        1_000_000,
+      ),
       registerPerIpPerHour: r.int('RATE_LIMIT_REGISTER_PER_IP_PER_HOUR', 10, 1, 1_000_000),
       apiKeyIssuePerHour: r.int('RATE_LIMIT_API_KEY_ISSUE_PER_HOUR', 20, 1, 1_000_000),
     },
@@ -82,7 +98,10 @@ function loadAuthConfig(r: EnvReader, production: boolean): AppConfig['auth'] {
   } else {
     jwtSecret = Buffer.from(secretText, 'utf8');
     if (jwtSecret.length < MIN_SECRET_BYTES || isWeakSecret(secretText)) {
-      r.fail('JWT_SECRET', 'must be at least 32 random bytes, not a placeholder (try: openssl rand -base64 48)');
+      r.fail(
+        'JWT_SECRET',
+        'must be at least 32 random bytes, not a placeholder (try: openssl rand -base64 48)',
+      );
     }
   }
 
@@ -94,7 +113,10 @@ function loadAuthConfig(r: EnvReader, production: boolean): AppConfig['auth'] {
   if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
     r.fail('BOOTSTRAP_ADMIN_EMAIL', 'must be an email address');
   }
-  if (password !== undefined && (password.length < 12 || password.length > 128 || isWeakSecret(password))) {
+  if (
+    password !== undefined &&
+    (password.length < 12 || password.length > 128 || isWeakSecret(password))
+  ) {
     r.fail('BOOTSTRAP_ADMIN_PASSWORD', 'must be 12-128 characters and not a placeholder');
   }
 
@@ -122,7 +144,9 @@ function parseTrustProxy(r: EnvReader): TrustProxy {
   if (/^\d+$/.test(value)) return Number(value);
   // "true" would trust every hop, letting any client pick its own IP for the rate limiter.
   const entries = value.split(',').map((entry) => entry.trim());
-  const bad = entries.filter((entry) => !TRUST_PROXY_NAMES.includes(entry) && !IP_OR_CIDR.test(entry));
+  const bad = entries.filter(
+    (entry) => !TRUST_PROXY_NAMES.includes(entry) && !IP_OR_CIDR.test(entry),
+  );
   if (value === 'true' || bad.length > 0) {
     r.fail(
       'TRUST_PROXY',

@@ -12,7 +12,11 @@ async function createCliDataSource(): Promise<ManagedDataSource> {
   const embedded =
     database.url === undefined ? await EmbeddedPostgres.start(database.pgliteDataDir) : undefined;
   return new ManagedDataSource(
-    buildDataSourceOptions(database, embedded?.url ?? (database.url as string), embedded !== undefined),
+    buildDataSourceOptions(
+      database,
+      embedded?.url ?? (database.url as string),
+      embedded !== undefined,
+    ),
     embedded,
   );
 }

@@ -9,7 +9,8 @@ import { EmbeddedPostgres } from './embedded-postgres';
  * rather than letting a retry loop hang the start.
  */
 export async function openDataSource(db: DatabaseConfig): Promise<DataSource> {
-  const embedded = db.url === undefined ? await EmbeddedPostgres.start(db.pgliteDataDir) : undefined;
+  const embedded =
+    db.url === undefined ? await EmbeddedPostgres.start(db.pgliteDataDir) : undefined;
   const dataSource = new ManagedDataSource(
     buildDataSourceOptions(db, embedded?.url ?? (db.url as string), embedded !== undefined),
     embedded,
@@ -41,7 +42,8 @@ export class ManagedDataSource extends DataSource {
 
 export class DatabaseUnavailableError extends Error {
   constructor(db: DatabaseConfig, cause: unknown) {
-    const target = db.url === undefined ? `embedded PGlite at ${db.pgliteDataDir}` : redactUrl(db.url);
+    const target =
+      db.url === undefined ? `embedded PGlite at ${db.pgliteDataDir}` : redactUrl(db.url);
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(`Database unavailable (${target}): ${reason}`, { cause });
     this.name = 'DatabaseUnavailableError';

@@ -14,5 +14,17 @@ import { Station } from '../weather/stations/station.entity';
  * (TypeScript through SWC) and the CLI (compiled JavaScript) load exactly the same set.
  * A new migration from `npm run migration:generate` is added to MIGRATIONS by hand.
  */
-export const ENTITIES = [Station, Observation, User, AuthSession, RefreshToken, ApiKey, AuditLogEntry];
-export const MIGRATIONS = [InitialSchema1763900000000, Identity1763900100000, AuditAndUsage1763900200000];
+export const ENTITIES = [
+  Station,
+  Observation,
+  User,
+  AuthSession,
+  RefreshToken,
+  ApiKey,
+  AuditLogEntry,
+];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  Identity1763900100000,
+  AuditAndUsage1763900200000,
+];

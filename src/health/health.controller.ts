@@ -2,7 +2,12 @@ import { Controller, Get } from '@nestjs/common';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { Public } from '../security/authorization/policy.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 
 /** Liveness (the process answers) and readiness (the database answers). Public by design. */
 @ApiTags('health')

@@ -38,7 +38,12 @@ export class LoggingModule {
             // Log what identifies a request, not its headers: fewer bytes, and no credential
             // can slip through a header we forgot to redact.
             serializers: {
-              req: (req: { id: unknown; method: unknown; url: unknown; remoteAddress: unknown }) => ({
+              req: (req: {
+                id: unknown;
+                method: unknown;
+                url: unknown;
+                remoteAddress: unknown;
+              }) => ({
                 id: req.id,
                 method: req.method,
                 url: req.url,
@@ -48,7 +53,9 @@ export class LoggingModule {
             },
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
             quietReqLogger: true,
-            ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
+            ...(pretty
+              ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
+              : {}),
           },
         }),
       ],

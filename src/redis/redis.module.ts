@@ -28,7 +28,9 @@ import { REDIS } from './redis.constants';
           await client.ping();
         } catch (error) {
           client.disconnect();
-          throw new Error(`Redis unavailable at REDIS_URL: ${(error as Error).message}`, { cause: error });
+          throw new Error(`Redis unavailable at REDIS_URL: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
         return client;
       },

@@ -9,8 +9,15 @@ export class UsageInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    return next.handle().pipe(
-      tap(() => this.usage.record(http.getRequest<object>(), http.getResponse<{ statusCode: number }>().statusCode)),
-    );
+    return next
+      .handle()
+      .pipe(
+        tap(() =>
+          this.usage.record(
+            http.getRequest<object>(),
+            http.getResponse<{ statusCode: number }>().statusCode,
+          ),
+        ),
+      );
   }
 }

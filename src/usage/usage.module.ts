@@ -10,7 +10,11 @@ import { UsageService } from './usage.service';
 @Module({
   imports: [ApiKeyModule],
   controllers: [UsageController],
-  providers: [UsageRecorder, UsageService, { provide: APP_INTERCEPTOR, useClass: UsageInterceptor }],
+  providers: [
+    UsageRecorder,
+    UsageService,
+    { provide: APP_INTERCEPTOR, useClass: UsageInterceptor },
+  ],
   exports: [UsageRecorder],
 })
 export class UsageModule {}

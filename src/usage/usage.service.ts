@@ -17,13 +17,15 @@ export class UsageService {
 
   async forApiKey(apiKeyId: string, query: UsageQuery): Promise<ApiKeyUsage> {
     const { from, to } = await this.prepare(query);
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      Array<{ hour: Date; route: string; requests: number; errors: number }>
+    >(
       `SELECT hour, route, requests::int AS requests, errors::int AS errors
          FROM usage_hourly
         WHERE identity_type = 'api-key' AND identity_id = $1 AND hour >= $2 AND hour < $3
         ORDER BY hour, route`,
       [apiKeyId, from, to],
-    )) as Array<{ hour: Date; route: string; requests: number; errors: number }>;
+    );
     return {
       apiKeyId,
       requests: rows.reduce((sum, r) => sum + r.requests, 0),
@@ -34,19 +36,19 @@ export class UsageService {
 
   async top(query: UsageQuery): Promise<TopUsage> {
     const { from, to } = await this.prepare(query);
-    const endpoints = (await this.dataSource.query(
+    const endpoints = await this.dataSource.query<EndpointTotal[]>(
       `SELECT route, sum(requests)::int AS requests, sum(errors)::int AS errors
          FROM usage_hourly WHERE hour >= $1 AND hour < $2
         GROUP BY route ORDER BY requests DESC, route LIMIT $3`,
       [from, to, query.limit],
-    )) as EndpointTotal[];
-    const callers = (await this.dataSource.query(
+    );
+    const callers = await this.dataSource.query<CallerTotal[]>(
       `SELECT identity_type AS "identityType", identity_id AS "identityId",
               sum(requests)::int AS requests, sum(errors)::int AS errors
          FROM usage_hourly WHERE hour >= $1 AND hour < $2
         GROUP BY identity_type, identity_id ORDER BY requests DESC, identity_id LIMIT $3`,
       [from, to, query.limit],
-    )) as CallerTotal[];
+    );
     return { from: from.toISOString(), to: to.toISOString(), endpoints, callers };
   }
 

@@ -55,14 +55,22 @@ export class UsersAdminController {
     const user = await this.users.get(id);
     // Guards against locking the last admin out by accident; another admin can do it.
     if (user.id === caller.userId) {
-      throw ValidationProblem.field('id', 'admins cannot change their own role or disable themselves');
+      throw ValidationProblem.field(
+        'id',
+        'admins cannot change their own role or disable themselves',
+      );
     }
     const disabling = dto.disabled === true && user.disabledAt === null;
     if (disabling) note.action = 'user.disabled';
-    note.details = { ...(dto.role !== undefined ? { role: dto.role } : {}), ...(dto.disabled !== undefined ? { disabled: dto.disabled } : {}) };
+    note.details = {
+      ...(dto.role !== undefined ? { role: dto.role } : {}),
+      ...(dto.disabled !== undefined ? { disabled: dto.disabled } : {}),
+    };
     const changes = {
       ...(dto.role !== undefined ? { role: dto.role } : {}),
-      ...(dto.disabled !== undefined ? { disabledAt: dto.disabled ? (user.disabledAt ?? new Date()) : null } : {}),
+      ...(dto.disabled !== undefined
+        ? { disabledAt: dto.disabled ? (user.disabledAt ?? new Date()) : null }
+        : {}),
     };
     const updated = await this.users.update(user.id, changes, async () => {
       if (!disabling) return;

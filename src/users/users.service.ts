@@ -58,7 +58,11 @@ export class UsersService {
   }
 
   /** Changes the password and, in the same transaction, whatever must go with it. */
-  async setPassword(userId: string, password: string, alongside: () => Promise<void>): Promise<void> {
+  async setPassword(
+    userId: string,
+    password: string,
+    alongside: () => Promise<void>,
+  ): Promise<void> {
     const passwordHash = await this.hasher.hash(password);
     await this.tx.run(async (manager) => {
       await manager.update(User, { id: userId }, { passwordHash });

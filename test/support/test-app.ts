@@ -33,7 +33,8 @@ export async function bearer(
   credentials: { email: string; password: string },
 ): Promise<Record<string, string>> {
   const res = await request(server).post('/v1/auth/login').send(credentials);
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { Authorization: `Bearer ${(res.body as { accessToken: string }).accessToken}` };
 }
 
@@ -72,7 +73,7 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
   });
   const app = await createApp(config);
   await app.init();
-  const server = app.getHttpServer() as Server;
+  const server: Server = app.getHttpServer();
   return {
     app,
     server,

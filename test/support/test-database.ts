@@ -14,7 +14,7 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) return { url: undefined, drop: async () => undefined };
+  if (!serverUrl) return { url: undefined, drop: () => Promise.resolve() };
 
   const name = `weather_test_${randomBytes(6).toString('hex')}`;
   await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
@@ -22,11 +22,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdminClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    drop: () =>
+      withAdminClient(serverUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      ),
   };
 }
 
-async function withAdminClient(url: string, fn: (client: Client) => Promise<unknown>): Promise<void> {
+async function withAdminClient(
+  url: string,
+  fn: (client: Client) => Promise<unknown>,
+): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { apiHelmetOptions, docsHelmetOptions } from '../../security/headers/helmet-options';
+import { InFlightRequests } from './in-flight-requests';
 import { REQUEST_ID_HEADER, chooseRequestId } from './request-id';
 
 /**
@@ -26,6 +27,22 @@ export function securityHeadersMiddleware(docsPath: string) {
     res.setHeader('Cache-Control', 'no-store');
     const isDocs = req.path === docsPath || req.path.startsWith(`${docsPath}/`);
     (isDocs ? docs : api)(req, res, next);
+  };
+}
+
+/** Counts the request until its response is finished or its connection closes. */
+export function inFlightMiddleware(inFlight: InFlightRequests) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    inFlight.started();
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      inFlight.finished();
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    next();
   };
 }
 

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemType } from './problem-details';
@@ -38,7 +38,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       requestId,
     };
     if (exception instanceof ProblemException) {
-      for (const [name, value] of Object.entries(exception.headers)) adapter.setHeader(response, name, value);
+      for (const [name, value] of Object.entries(exception.headers))
+        adapter.setHeader(response, name, value);
     }
     adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);
     adapter.reply(response, body, problem.status);
@@ -57,7 +58,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     // The platform's own parser errors arrive wrapped (Nest maps them to HttpException with the
     // original as `cause`); answer them with our wording, not the parser's message.
-    const platformError = asHttpClientError(exception instanceof HttpException ? exception.cause : exception);
+    const platformError = asHttpClientError(
+      exception instanceof HttpException ? exception.cause : exception,
+    );
     if (platformError) return platformError;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -81,7 +84,7 @@ const GENERIC_500 = 'An unexpected error occurred. Quote the requestId when repo
 
 /** Nest's own messages for its built-in exceptions are safe; the "Cannot GET /x" one is replaced. */
 function httpExceptionDetail(exception: HttpException, status: number): string {
-  if (status === HttpStatus.NOT_FOUND) {
+  if (status === 404) {
     const message = exception.message;
     return message.startsWith('Cannot ') ? 'No resource matches this method and path.' : message;
   }
@@ -106,7 +109,10 @@ function asHttpClientError(
     'encoding.unsupported': [ProblemType.blank, 'The request body encoding is not supported.'],
     'charset.unsupported': [ProblemType.blank, 'The request body charset is not supported.'],
   };
-  const [problemType, detail] = known[String(type)] ?? [ProblemType.blank, 'The request was rejected.'];
+  const [problemType, detail] = known[String(type)] ?? [
+    ProblemType.blank,
+    'The request was rejected.',
+  ];
   return { type: problemType, title: STATUS_CODES[status] ?? 'Error', status, detail };
 }
 

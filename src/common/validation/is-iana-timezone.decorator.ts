@@ -19,7 +19,10 @@ export function IsIanaTimezone(options?: ValidationOptions): PropertyDecorator {
       name: 'isIanaTimezone',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: '$property must be an IANA time zone name such as Europe/Berlin', ...options },
+      options: {
+        message: '$property must be an IANA time zone name such as Europe/Berlin',
+        ...options,
+      },
       validator: { validate: isIanaTimezone },
     });
 }

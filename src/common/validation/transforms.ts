@@ -15,8 +15,7 @@ export const ToInt = (): PropertyDecorator =>
   );
 
 /** Strict ISO 8601 date-time with an explicit offset or Z, into a Date. */
-const ISO_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export const ToDate = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {

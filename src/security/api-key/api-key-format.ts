@@ -13,9 +13,11 @@ export interface ParsedApiKey {
 }
 
 /** A new key; rotation passes the existing key id so the key keeps its name in logs and usage. */
-export function generateApiKey(
-  keyId: string = randomBytes(8).toString('hex'),
-): { key: string; keyId: string; secretHash: Buffer } {
+export function generateApiKey(keyId: string = randomBytes(8).toString('hex')): {
+  key: string;
+  keyId: string;
+  secretHash: Buffer;
+} {
   const secret = randomBytes(32).toString('base64url');
   return { key: `wxk_${keyId}_${secret}`, keyId, secretHash: sha256(secret) };
 }

@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CurrentPrincipal } from '../authorization/current-principal.decorator';
@@ -39,15 +45,23 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Your keys (admins: all keys, or one owner’s)' })
   @ApiOkResponse({ type: ApiKeyList })
   @ApiProblems(400)
-  async list(@CurrentPrincipal() caller: UserPrincipal, @Query() query: ListApiKeysQuery): Promise<ApiKeyList> {
-    return { data: (await this.apiKeys.list(caller, query.ownerId)).map((k) => ApiKeyResponse.from(k)) };
+  async list(
+    @CurrentPrincipal() caller: UserPrincipal,
+    @Query() query: ListApiKeysQuery,
+  ): Promise<ApiKeyList> {
+    return {
+      data: (await this.apiKeys.list(caller, query.ownerId)).map((k) => ApiKeyResponse.from(k)),
+    };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One of your keys' })
   @ApiOkResponse({ type: ApiKeyResponse })
   @ApiProblems(400, 404)
-  async get(@CurrentPrincipal() caller: UserPrincipal, @Param('id', UuidParam()) id: string): Promise<ApiKeyResponse> {
+  async get(
+    @CurrentPrincipal() caller: UserPrincipal,
+    @Param('id', UuidParam()) id: string,
+  ): Promise<ApiKeyResponse> {
     return ApiKeyResponse.from(await this.apiKeys.get(caller, id));
   }
 
@@ -71,7 +85,10 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke a key at once' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblems(400, 404)
-  async revoke(@CurrentPrincipal() caller: UserPrincipal, @Param('id', UuidParam()) id: string): Promise<void> {
+  async revoke(
+    @CurrentPrincipal() caller: UserPrincipal,
+    @Param('id', UuidParam()) id: string,
+  ): Promise<void> {
     await this.apiKeys.revoke(caller, id);
   }
 }

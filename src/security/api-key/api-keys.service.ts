@@ -62,7 +62,10 @@ export class ApiKeysService {
     };
   }
 
-  async create(caller: UserPrincipal, dto: CreateApiKeyDto): Promise<{ key: ApiKey; secret: string }> {
+  async create(
+    caller: UserPrincipal,
+    dto: CreateApiKeyDto,
+  ): Promise<{ key: ApiKey; secret: string }> {
     this.checkExpiry(dto.expiresAt);
     if (dto.stationId !== undefined) await this.checkStation(caller, dto.stationId);
     const generated = generateApiKey();
@@ -120,7 +123,11 @@ export class ApiKeysService {
 
   /** Used when a user is disabled: every key they own stops at once, in the caller's transaction. */
   async revokeAllOwnedBy(ownerId: string): Promise<void> {
-    await this.tx.manager.update(ApiKey, { ownerId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.tx.manager.update(
+      ApiKey,
+      { ownerId, revokedAt: IsNull() },
+      { revokedAt: new Date() },
+    );
   }
 
   private getById(id: string): Promise<ApiKey> {
@@ -136,7 +143,9 @@ export class ApiKeysService {
       .getRawAndEntities<{ owner_role: Role; owner_disabled_at: Date | null }>();
     const key = row.entities[0];
     const raw = row.raw[0];
-    return key && raw ? Object.assign(key, { ownerRole: raw.owner_role, ownerDisabledAt: raw.owner_disabled_at }) : null;
+    return key && raw
+      ? Object.assign(key, { ownerRole: raw.owner_role, ownerDisabledAt: raw.owner_disabled_at })
+      : null;
   }
 
   private touch(apiKeyId: string, now: number): void {
@@ -151,7 +160,8 @@ export class ApiKeysService {
   private checkExpiry(expiresAt: Date | undefined): void {
     if (expiresAt === undefined) return;
     const now = Date.now();
-    if (expiresAt.getTime() <= now) throw ValidationProblem.field('expiresAt', 'expiresAt must be in the future');
+    if (expiresAt.getTime() <= now)
+      throw ValidationProblem.field('expiresAt', 'expiresAt must be in the future');
     if (expiresAt.getTime() > now + YEAR_MS) {
       throw ValidationProblem.field('expiresAt', 'expiresAt must be at most one year ahead');
     }

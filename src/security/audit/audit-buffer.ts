@@ -61,7 +61,10 @@ export class AuditBuffer implements OnModuleDestroy {
     } catch (error) {
       // Keep the records for the next attempt rather than lose them.
       this.queue = [...batch, ...this.queue];
-      this.logger.error({ err: error, pending: this.queue.length }, 'Could not write audit records');
+      this.logger.error(
+        { err: error, pending: this.queue.length },
+        'Could not write audit records',
+      );
     }
   }
 

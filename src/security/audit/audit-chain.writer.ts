@@ -18,9 +18,9 @@ export class AuditChainWriter {
   async append(manager: EntityManager, events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-    const tail = (await manager.query('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1')) as Array<{
-      hash: string;
-    }>;
+    const tail = await manager.query<Array<{ hash: string }>>(
+      'SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1',
+    );
     let prevHash = tail[0]?.hash ?? GENESIS_HASH;
     const rows = events.map((event) => {
       const hash = chainHash(prevHash, event);
@@ -29,7 +29,8 @@ export class AuditChainWriter {
       return row;
     });
     // One row per INSERT keeps id order identical to chain order without relying on VALUES order.
-    for (const row of rows) await manager.getRepository(AuditLogEntry).insert(row as Partial<AuditLogEntry> as never);
+    for (const row of rows)
+      await manager.getRepository(AuditLogEntry).insert(row as Partial<AuditLogEntry> as never);
   }
 }
 

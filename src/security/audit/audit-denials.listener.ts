@@ -1,5 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { ErrorResponse, ErrorResponseEvents } from '../../common/problem-details/error-response.events';
+import {
+  ErrorResponse,
+  ErrorResponseEvents,
+} from '../../common/problem-details/error-response.events';
 import { ProblemException } from '../../common/problem-details/problem.exception';
 import { TooManyRequestsProblem } from '../throttling/too-many-requests.problem';
 import { AuditBuffer } from './audit-buffer';
@@ -33,7 +36,11 @@ export class AuditDenialsListener implements OnModuleInit {
         action,
         status,
         // Only our own problem texts: a parser's message can quote the body, password included.
-        reason: limit ? `limit ${limit}` : exception instanceof ProblemException ? exception.detail : null,
+        reason: limit
+          ? `limit ${limit}`
+          : exception instanceof ProblemException
+            ? exception.detail
+            : null,
         details: limit ? { limit } : null,
       }),
     );

@@ -31,7 +31,9 @@ export function canonicalContent(event: AuditEvent): string {
 
 /** SHA-256 over the previous record's hash and this record's canonical content. */
 export function chainHash(prevHash: string, event: AuditEvent): string {
-  return createHash('sha256').update(`${prevHash}\n${canonicalContent(event)}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}\n${canonicalContent(event)}`, 'utf8')
+    .digest('hex');
 }
 
 export function canonicalJson(value: unknown): string {

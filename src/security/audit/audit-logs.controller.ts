@@ -23,7 +23,9 @@ export class AuditLogsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit records, newest first (filters: actor, action, outcome, from, to)' })
+  @ApiOperation({
+    summary: 'Audit records, newest first (filters: actor, action, outcome, from, to)',
+  })
   @ApiOkResponse({ type: AuditLogPage })
   @ApiProblems(400)
   async list(@Query() q: AuditLogQuery): Promise<AuditLogPage> {
@@ -40,7 +42,10 @@ export class AuditLogsController {
       }
       qb.andWhere('a.id < :before', { before: position.id });
     }
-    const rows = await qb.orderBy('a.id', 'DESC').limit(q.limit + 1).getMany();
+    const rows = await qb
+      .orderBy('a.id', 'DESC')
+      .limit(q.limit + 1)
+      .getMany();
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return {

@@ -23,7 +23,11 @@ export class AuditVerifier {
     let checked = 0;
     let afterId = '0';
     for (;;) {
-      const rows = await repo.find({ where: { id: MoreThan(afterId) }, order: { id: 'ASC' }, take: BATCH });
+      const rows = await repo.find({
+        where: { id: MoreThan(afterId) },
+        order: { id: 'ASC' },
+        take: BATCH,
+      });
       for (const row of rows) {
         checked += 1;
         if (row.prevHash !== expectedPrev || row.hash !== chainHash(row.prevHash, eventOf(row))) {

@@ -1,4 +1,10 @@
-import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  HttpException,
+  Injectable,
+  NestInterceptor,
+} from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { Observable, from, lastValueFrom } from 'rxjs';
@@ -37,7 +43,9 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const spec = this.reflector.get<AuditSpec | undefined>(AUDITED_KEY, context.getHandler());
     if (!spec) return next.handle();
-    const request = context.switchToHttp().getRequest<{ method: string; params?: Record<string, string> }>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ method: string; params?: Record<string, string> }>();
     const successStatus =
       (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ??
       (request.method === 'POST' ? 201 : 200);
@@ -51,11 +59,14 @@ export class AuditInterceptor implements NestInterceptor {
     successStatus: number,
     next: CallHandler,
   ): Promise<unknown> {
-    const facts = { resourceType: spec.resourceType ?? null, resourceId: request.params?.id ?? null };
+    const facts = {
+      resourceType: spec.resourceType ?? null,
+      resourceId: request.params?.id ?? null,
+    };
     try {
       const outcome = await this.tx.run(async (manager) => {
         try {
-          const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
           const resourceId = (result as { id?: unknown } | undefined)?.id;
           const event = this.recorder.eventFor(request, {
             ...facts,
@@ -67,7 +78,11 @@ export class AuditInterceptor implements NestInterceptor {
           return { result };
         } catch (error) {
           if (!commitsChanges(error)) throw error;
-          const event = this.recorder.eventFor(request, { ...facts, action: spec.failure, status: statusOf(error) });
+          const event = this.recorder.eventFor(request, {
+            ...facts,
+            action: spec.failure,
+            status: statusOf(error),
+          });
           await this.writer.append(manager, [event]);
           return { error };
         }
@@ -76,7 +91,13 @@ export class AuditInterceptor implements NestInterceptor {
       return outcome.result;
     } catch (error) {
       if (!commitsChanges(error)) {
-        this.buffer.add(this.recorder.eventFor(request, { ...facts, action: spec.failure, status: statusOf(error) }));
+        this.buffer.add(
+          this.recorder.eventFor(request, {
+            ...facts,
+            action: spec.failure,
+            status: statusOf(error),
+          }),
+        );
       }
       throw error;
     }

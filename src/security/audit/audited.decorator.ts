@@ -37,6 +37,7 @@ export function auditNoteOf(request: object): AuditNote {
 }
 
 /** Injects the mutable audit note of the current request into a handler. */
-export const AuditNoteParam = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuditNote =>
-  auditNoteOf(ctx.switchToHttp().getRequest<object>()),
+export const AuditNoteParam = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): AuditNote =>
+    auditNoteOf(ctx.switchToHttp().getRequest<object>()),
 );

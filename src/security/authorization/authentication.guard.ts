@@ -1,41 +1,47 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import { CanActivate, ExecutionContext, Injectable, OnModuleInit } from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
+import type { Strategy } from 'passport-strategy';
+import { ApiKeyStrategy } from '../api-key/api-key.strategy';
+import { JwtStrategy } from '../jwt/jwt.strategy';
+import type { Principal } from './principal';
 import { readPolicy } from './route-policy';
+import { runStrategy } from './run-strategy';
 import { UnauthenticatedProblem } from './unauthenticated.problem';
 
-/** Runs one passport strategy and turns any failure into the uniform 401. */
-function strategyGuard(strategy: string) {
-  return class extends AuthGuard(strategy) {
-    override handleRequest<T>(err: unknown, user: T | false | null): T {
-      if (err) throw err; // infrastructure failure (e.g. database down): a 500, not a 401
-      if (!user) throw new UnauthenticatedProblem();
-      return user;
-    }
-  };
-}
-
-const JwtGuard = strategyGuard('jwt');
-const ApiKeyGuard = strategyGuard('api-key');
-
 /**
- * Global, first of the auth guards: default deny. Every route needs a valid credential unless
- * it is marked @Public(). The credential kind is chosen by the header present: X-API-Key for
- * applications, Authorization: Bearer for people. Both at once is ambiguous and refused.
+ * Global, before the route's policy: default deny. Every route needs a valid credential unless
+ * it is marked @Public(). The header present picks the credential: X-API-Key for applications
+ * (passport-headerapikey), Authorization: Bearer for people (passport-jwt). Both at once is
+ * ambiguous and refused. Any failure is the same 401.
  */
 @Injectable()
-export class AuthenticationGuard implements CanActivate {
-  private readonly jwt = new JwtGuard();
-  private readonly apiKey = new ApiKeyGuard();
+export class AuthenticationGuard implements CanActivate, OnModuleInit {
+  private jwt?: Strategy;
+  private apiKey?: Strategy;
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /** The strategies of this app (looked up, so this module needs no import of theirs). */
+  onModuleInit(): void {
+    this.jwt = this.moduleRef.get(JwtStrategy, { strict: false });
+    this.apiKey = this.moduleRef.get(ApiKeyStrategy, { strict: false });
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (readPolicy(this.reflector, context.getHandler(), context.getClass()).isPublic) return true;
-    const headers = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers;
-    const hasKey = headers['x-api-key'] !== undefined;
-    const hasBearer = headers.authorization !== undefined;
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, unknown>; user?: Principal }>();
+    const hasKey = request.headers['x-api-key'] !== undefined;
+    const hasBearer = request.headers.authorization !== undefined;
     if (hasKey && hasBearer) throw new UnauthenticatedProblem();
-    return (await (hasKey ? this.apiKey : this.jwt).canActivate(context)) as boolean;
+    const strategy = hasKey ? this.apiKey : this.jwt;
+    const principal = strategy ? await runStrategy<Principal>(strategy, request) : false;
+    if (!principal) throw new UnauthenticatedProblem();
+    request.user = principal;
+    return true;
   }
 }

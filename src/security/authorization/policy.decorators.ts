@@ -27,7 +27,8 @@ export function Credentials(...kinds: CredentialKind[]): MethodDecorator & Class
 }
 
 /** The roles a person needs (any of them). For an API key, its owner's current role must be one. */
-export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
+export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ROLES_KEY, roles);
 
 /** The scopes an API key needs (all of them). Does not apply to people. */
 export const Scopes = (...scopes: ApiKeyScope[]): MethodDecorator & ClassDecorator =>

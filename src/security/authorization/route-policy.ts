@@ -1,3 +1,4 @@
+import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '../../users/user.entity';
 import { CREDENTIALS_KEY, PUBLIC_KEY, ROLES_KEY, SCOPES_KEY } from './policy.decorators';
@@ -11,8 +12,12 @@ export interface RoutePolicy {
   scopes: ApiKeyScope[] | undefined;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export function readPolicy(reflector: Reflector, handler: Function, controller: Function): RoutePolicy {
+/** `handler` and `controller` as Nest's ExecutionContext gives them (getHandler, getClass). */
+export function readPolicy(
+  reflector: Reflector,
+  handler: ReturnType<ExecutionContext['getHandler']>,
+  controller: ReturnType<ExecutionContext['getClass']>,
+): RoutePolicy {
   const targets = [handler, controller];
   return {
     isPublic: reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true,

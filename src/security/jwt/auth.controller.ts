@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CredentialsDto } from '../../users/dto/credentials.dto';
 import { UserResponse } from '../../users/dto/user.response';
@@ -46,7 +52,10 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblems(400, 401, 413, 415, 429)
-  async login(@Body() dto: CredentialsDto, @AuditNoteParam() note: AuditNote): Promise<TokenPairResponse> {
+  async login(
+    @Body() dto: CredentialsDto,
+    @AuditNoteParam() note: AuditNote,
+  ): Promise<TokenPairResponse> {
     // Which account was tried, without storing the address itself.
     note.details = { emailSha256: emailFingerprint(dto.email) };
     const { user, pair } = await this.auth.login(dto.email, dto.password);
@@ -59,13 +68,19 @@ export class AuthController {
   @Public()
   @Audited('auth.refresh.succeeded', 'auth.refresh.failed', 'session')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate a refresh token: a new pair; reusing an old one ends the session' })
+  @ApiOperation({
+    summary: 'Rotate a refresh token: a new pair; reusing an old one ends the session',
+  })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblems(400, 401, 413, 415)
-  async refresh(@Body() dto: RefreshDto, @AuditNoteParam() note: AuditNote): Promise<TokenPairResponse> {
+  async refresh(
+    @Body() dto: RefreshDto,
+    @AuditNoteParam() note: AuditNote,
+  ): Promise<TokenPairResponse> {
     const outcome = await this.tokens.refresh(dto.refreshToken);
     note.resourceId = outcome.sessionId;
-    if (outcome.userId) note.actor = { type: 'user', id: outcome.userId, role: null, method: 'refresh-token' };
+    if (outcome.userId)
+      note.actor = { type: 'user', id: outcome.userId, role: null, method: 'refresh-token' };
     if (outcome.ok) return outcome.pair;
     if (!outcome.reused) throw new UnauthenticatedProblem();
     // Reuse of a rotated token: the family is revoked, and that revocation must stand.
@@ -79,7 +94,10 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'End this session: its refresh tokens and access tokens stop working' })
   @ApiNoContentResponse({ description: 'Logged out' })
-  async logout(@CurrentPrincipal() principal: UserPrincipal, @AuditNoteParam() note: AuditNote): Promise<void> {
+  async logout(
+    @CurrentPrincipal() principal: UserPrincipal,
+    @AuditNoteParam() note: AuditNote,
+  ): Promise<void> {
     note.resourceId = principal.sessionId;
     await this.tokens.revokeSession(principal.sessionId, 'logout');
   }

@@ -45,7 +45,11 @@ export class AuthService {
   }
 
   /** A new password ends every session of the user, this one included. */
-  async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+  async changePassword(
+    userId: string,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
     const user = await this.users.get(userId);
     if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
       throw ValidationProblem.field('currentPassword', 'currentPassword is not correct');

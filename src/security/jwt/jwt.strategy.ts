@@ -37,22 +37,32 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: Partial<AccessTokenClaims>): Promise<UserPrincipal | null> {
-    if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') {
+    if (
+      claims.typ !== 'access' ||
+      typeof claims.sub !== 'string' ||
+      typeof claims.sid !== 'string'
+    ) {
       return null;
     }
     if (typeof claims.jti !== 'string' || !isUuid(claims.sub) || !isUuid(claims.sid)) return null;
     // One query: the user exists and is enabled, and the session is neither revoked nor over.
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<LiveSessionRow[]>(
       `SELECT u.role
          FROM users u JOIN auth_sessions s ON s.user_id = u.id
         WHERE u.id = $1 AND s.id = $2
           AND u.disabled_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()`,
       [claims.sub, claims.sid],
-    )) as LiveSessionRow[];
+    );
     const row = rows[0];
     if (!row) return null;
     // The role comes from the database, not the token: a demotion takes effect at once.
-    return { kind: 'user', userId: claims.sub, role: row.role, sessionId: claims.sid, tokenId: claims.jti };
+    return {
+      kind: 'user',
+      userId: claims.sub,
+      role: row.role,
+      sessionId: claims.sid,
+      tokenId: claims.jti,
+    };
   }
 }
 

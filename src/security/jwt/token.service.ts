@@ -50,20 +50,26 @@ export class TokenService {
       // The conditional UPDATE is the single-use check: of two concurrent refreshes with the
       // same token, only one matches `used_at IS NULL`. A token of an ended session is not
       // consumed: refusing it changes nothing, and it is never mistaken for reuse later.
-      const claimed = (await manager.query(
+      const claimed = await manager.query<[Array<{ session_id: string }>, number]>(
         `UPDATE refresh_tokens r SET used_at = now()
            FROM auth_sessions s
           WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()
             AND s.id = r.session_id AND s.revoked_at IS NULL AND s.expires_at > now()
           RETURNING r.session_id`,
         [hash],
-      )) as [Array<{ session_id: string }>, number];
+      );
       const sessionId = claimed[0][0]?.session_id;
       if (sessionId === undefined) return this.handleUnusable(manager, hash);
 
       const session = await manager.findOneBy(AuthSession, { id: sessionId });
       const user = session ? await manager.findOneBy(User, { id: session.userId }) : null;
-      if (!session || !user || session.revokedAt || session.expiresAt <= new Date() || user.disabledAt) {
+      if (
+        !session ||
+        !user ||
+        session.revokedAt ||
+        session.expiresAt <= new Date() ||
+        user.disabledAt
+      ) {
         return { ok: false, reused: false, userId: user?.id, sessionId };
       }
       const pair = await this.issuePair(manager, user, session.id, session.expiresAt);
@@ -116,6 +122,11 @@ export class TokenService {
       typ: 'access',
     };
     const accessToken = await this.jwt.signAsync(claims);
-    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.config.auth.accessTtlSeconds };
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.config.auth.accessTtlSeconds,
+    };
   }
 }

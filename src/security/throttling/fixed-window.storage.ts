@@ -28,7 +28,12 @@ export class FixedWindowStorage implements CounterStorage, OnModuleDestroy {
     this.sweeper.unref();
   }
 
-  increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<StorageRecord> {
+  increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+  ): Promise<StorageRecord> {
     const now = this.now();
     let window = this.windows.get(key);
     if (!window || (window.endsAt <= now && window.blockedUntil <= now)) {
@@ -56,7 +61,10 @@ export class FixedWindowStorage implements CounterStorage, OnModuleDestroy {
     const now = this.now();
     const window = this.windows.get(key);
     if (!window || window.endsAt <= now) return Promise.resolve(undefined);
-    return Promise.resolve({ totalHits: window.hits, timeToExpire: msToSeconds(window.endsAt - now) });
+    return Promise.resolve({
+      totalHits: window.hits,
+      timeToExpire: msToSeconds(window.endsAt - now),
+    });
   }
 
   /** Number of live keys; for tests and the bench note. */

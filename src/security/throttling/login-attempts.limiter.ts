@@ -28,7 +28,13 @@ export class LoginAttemptsLimiter {
 
   async recordFailure(email: string): Promise<void> {
     // The limit passed here only decides blocking inside the storage; assertAllowed decides.
-    await this.storage.increment(this.key(email), WINDOW_MS, Number.MAX_SAFE_INTEGER, WINDOW_MS, 'login-email');
+    await this.storage.increment(
+      this.key(email),
+      WINDOW_MS,
+      Number.MAX_SAFE_INTEGER,
+      WINDOW_MS,
+      'login-email',
+    );
   }
 
   private key(email: string): string {

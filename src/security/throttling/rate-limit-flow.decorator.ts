@@ -6,7 +6,8 @@ export type RateLimitFlow = 'login' | 'register' | 'api-key-issue';
 const FLOW_KEY = 'throttling:flow';
 
 /** Marks a route as part of a sensitive flow, so that flow's named limit applies to it. */
-export const RateLimitedFlow = (flow: RateLimitFlow): MethodDecorator => SetMetadata(FLOW_KEY, flow);
+export const RateLimitedFlow = (flow: RateLimitFlow): MethodDecorator =>
+  SetMetadata(FLOW_KEY, flow);
 
 export function flowOf(context: ExecutionContext): RateLimitFlow | undefined {
   return Reflect.getMetadata(FLOW_KEY, context.getHandler()) as RateLimitFlow | undefined;

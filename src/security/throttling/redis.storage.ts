@@ -32,11 +32,23 @@ export class RedisCounterStorage implements CounterStorage {
     this.redis.defineCommand('rateLimitIncrement', { numberOfKeys: 2, lua: INCREMENT });
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<StorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+  ): Promise<StorageRecord> {
     const counter = `${this.prefix}${key}`;
     const run = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number[]>>)
       .rateLimitIncrement;
-    const [hits, ttlMs, blocked, blockMs] = await run.call(this.redis, counter, `${counter}:blocked`, ttl, limit, blockDuration);
+    const [hits, ttlMs, blocked, blockMs] = await run.call(
+      this.redis,
+      counter,
+      `${counter}:blocked`,
+      ttl,
+      limit,
+      blockDuration,
+    );
     return {
       totalHits: hits,
       timeToExpire: msToSeconds(ttlMs),

@@ -11,7 +11,8 @@ import { RedisCounterStorage } from './redis.storage';
     {
       provide: COUNTER_STORAGE,
       inject: [REDIS],
-      useFactory: (redis: Redis | null) => (redis ? new RedisCounterStorage(redis) : new FixedWindowStorage()),
+      useFactory: (redis: Redis | null) =>
+        redis ? new RedisCounterStorage(redis) : new FixedWindowStorage(),
     },
   ],
   exports: [COUNTER_STORAGE],

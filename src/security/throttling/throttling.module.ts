@@ -18,7 +18,8 @@ import { buildThrottlerOptions } from './throttling.options';
     ThrottlerModule.forRootAsync({
       imports: [ThrottlingStorageModule],
       inject: [APP_CONFIG, COUNTER_STORAGE],
-      useFactory: (config: AppConfig, storage: CounterStorage) => buildThrottlerOptions(config.rateLimits, storage),
+      useFactory: (config: AppConfig, storage: CounterStorage) =>
+        buildThrottlerOptions(config.rateLimits, storage),
     }),
     ThrottlingStorageModule,
   ],

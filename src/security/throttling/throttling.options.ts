@@ -28,15 +28,28 @@ function identityLimit(limits: RateLimitConfig, principal: Principal | undefined
  * Every named limit of the app. Keys are `<throttler>:<tracker>`, not per route: a client's
  * budget is shared across all routes, as "600 requests a minute" means to an operator.
  */
-export function buildThrottlerOptions(limits: RateLimitConfig, storage: CounterStorage): ThrottlerModuleOptions {
+export function buildThrottlerOptions(
+  limits: RateLimitConfig,
+  storage: CounterStorage,
+): ThrottlerModuleOptions {
   const onlyFlow = (flow: string) => (ctx: ExecutionContext) => flowOf(ctx) !== flow;
   return {
     storage,
     generateKey: (_context, tracker, name) => `${name}:${tracker}`,
     throttlers: [
       { name: 'ip', ttl: MINUTE, limit: limits.perIpPerMinute },
-      { name: 'login-ip', ttl: 15 * MINUTE, limit: limits.loginPerIpPer15Minutes, skipIf: onlyFlow('login') },
-      { name: 'register-ip', ttl: 60 * MINUTE, limit: limits.registerPerIpPerHour, skipIf: onlyFlow('register') },
+      {
+        name: 'login-ip',
+        ttl: 15 * MINUTE,
+        limit: limits.loginPerIpPer15Minutes,
+        skipIf: onlyFlow('login'),
+      },
+      {
+        name: 'register-ip',
+        ttl: 60 * MINUTE,
+        limit: limits.registerPerIpPerHour,
+        skipIf: onlyFlow('register'),
+      },
       {
         name: 'identity',
         ttl: MINUTE,

@@ -1,4 +1,5 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { findReservedKey } from './reserved-keys';
 import { FieldError } from '../../common/problem-details/problem-details';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 
@@ -9,7 +10,7 @@ import { ValidationProblem } from '../../common/problem-details/problem.exceptio
  * would turn the query string "false" into `true`.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -19,6 +20,23 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) => new ValidationProblem(flattenValidationErrors(errors)),
   });
+}
+
+/**
+ * class-transformer silently skips `__proto__` and `constructor` (its prototype-pollution guard),
+ * so whitelisting never sees them and `{"constructor": ...}` would pass as valid. They are never
+ * legitimate field names here: rejected like any unknown property, on every body and query.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const field = findReservedKey(value);
+      if (field !== undefined) {
+        throw new ValidationProblem([{ field, messages: [`property ${field} should not exist`] }]);
+      }
+    }
+    return super.transform(value, metadata) as Promise<unknown>;
+  }
 }
 
 /** `[{property:'observations', children:[{property:'3', children:[...]}]}]` -> dotted paths. */

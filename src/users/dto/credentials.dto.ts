@@ -10,7 +10,11 @@ export class CredentialsDto {
   @IsEmail({}, { message: 'email must be an email address' })
   email!: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, example: 'correct horse battery staple' })
+  @ApiProperty({
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    example: 'correct horse battery staple',
+  })
   @IsString()
   @Length(PASSWORD_MIN, PASSWORD_MAX)
   password!: string;

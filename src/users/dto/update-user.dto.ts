@@ -9,7 +9,9 @@ export class UpdateUserDto {
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ description: 'true disables the user and revokes their sessions and keys at once' })
+  @ApiPropertyOptional({
+    description: 'true disables the user and revokes their sessions and keys at once',
+  })
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;

@@ -1,6 +1,5 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RejectReservedKeysInterceptor } from '../../common/validation/reserved-keys.interceptor';
 import { Credentials, Scopes } from '../../security/authorization/policy.decorators';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
@@ -11,7 +10,6 @@ import { DailySummaryList } from './dto/daily-summary.response';
 
 @ApiTags('observations')
 @ApiProblems(500)
-@UseInterceptors(RejectReservedKeysInterceptor)
 @Controller('v1/stations/:id/daily')
 export class DailySummaryController {
   constructor(
@@ -23,7 +21,8 @@ export class DailySummaryController {
   @Credentials('user', 'api-key')
   @Scopes('observations:read')
   @ApiOperation({
-    summary: 'Daily min/max/mean temperature, precipitation and count per local calendar day (at most 366 days)',
+    summary:
+      'Daily min/max/mean temperature, precipitation and count per local calendar day (at most 366 days)',
   })
   @ApiOkResponse({ type: DailySummaryList })
   @ApiProblems(400, 404)
@@ -32,6 +31,10 @@ export class DailySummaryController {
     @Query() query: DailySummaryQuery,
   ): Promise<DailySummaryList> {
     const station = await this.stations.get(id);
-    return { stationId: station.id, timezone: station.timezone, data: await this.daily.summarise(station, query) };
+    return {
+      stationId: station.id,
+      timezone: station.timezone,
+      data: await this.daily.summarise(station, query),
+    };
   }
 }

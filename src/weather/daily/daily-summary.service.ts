@@ -26,7 +26,10 @@ export class DailySummaryService {
     const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000 + 1;
     if (days < 1) throw ValidationProblem.field('from', 'from must not be after to');
     if (days > MAX_DAILY_RANGE_DAYS) {
-      throw ValidationProblem.field('from', `the range must not exceed ${MAX_DAILY_RANGE_DAYS} days`);
+      throw ValidationProblem.field(
+        'from',
+        `the range must not exceed ${MAX_DAILY_RANGE_DAYS} days`,
+      );
     }
     const rows: DailyRow[] = await this.tx.manager.query(
       `SELECT to_char((observed_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS date,

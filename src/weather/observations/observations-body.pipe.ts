@@ -10,7 +10,10 @@ import { ObservationBatchDto } from './dto/observation-batch.dto';
  * index (`3.temperatureC`), errors in a single object name the field.
  */
 @Injectable()
-export class ObservationsBodyPipe implements PipeTransform<unknown, Promise<CreateObservationDto[]>> {
+export class ObservationsBodyPipe implements PipeTransform<
+  unknown,
+  Promise<CreateObservationDto[]>
+> {
   private readonly validation = createValidationPipe();
 
   async transform(body: unknown): Promise<CreateObservationDto[]> {
@@ -25,7 +28,10 @@ export class ObservationsBodyPipe implements PipeTransform<unknown, Promise<Crea
       if (!(error instanceof ValidationProblem)) throw error;
       const prefix = single ? /^observations\.0\.?/ : /^observations\.?/;
       throw new ValidationProblem(
-        (error.fieldErrors ?? []).map((e) => ({ ...e, field: e.field.replace(prefix, '') || 'body' })),
+        (error.fieldErrors ?? []).map((e) => ({
+          ...e,
+          field: e.field.replace(prefix, '') || 'body',
+        })),
       );
     }
   }

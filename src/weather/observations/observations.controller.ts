@@ -1,6 +1,13 @@
-import { Body, Controller, Get, NotFoundException, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { RejectReservedKeysInterceptor } from '../../common/validation/reserved-keys.interceptor';
+import { Body, Controller, Get, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../security/authorization/current-principal.decorator';
 import { assertCanManage } from '../../security/authorization/ownership';
 import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
@@ -19,7 +26,6 @@ import { ObservationsService } from './observations.service';
 @ApiTags('observations')
 @ApiProblems(500)
 @ApiExtraModels(CreateObservationDto)
-@UseInterceptors(RejectReservedKeysInterceptor)
 @Controller('v1/stations/:id/observations')
 export class ObservationsController {
   constructor(
@@ -32,12 +38,19 @@ export class ObservationsController {
   @Roles('operator', 'admin')
   @Scopes('observations:write')
   @Audited('observations.ingested', 'observations.ingest.failed', 'station')
-  @ApiOperation({ summary: `Ingest one observation, or a batch of up to ${MAX_BATCH} (all or nothing)` })
+  @ApiOperation({
+    summary: `Ingest one observation, or a batch of up to ${MAX_BATCH} (all or nothing)`,
+  })
   @ApiBody({
     schema: {
       oneOf: [
         { $ref: getSchemaPath(CreateObservationDto) },
-        { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: { $ref: getSchemaPath(CreateObservationDto) } },
+        {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_BATCH,
+          items: { $ref: getSchemaPath(CreateObservationDto) },
+        },
       ],
     },
   })
@@ -62,7 +75,9 @@ export class ObservationsController {
   @Get()
   @Credentials('user', 'api-key')
   @Scopes('observations:read')
-  @ApiOperation({ summary: 'Observations in a time range (at most 31 days), oldest first, keyset-paginated' })
+  @ApiOperation({
+    summary: 'Observations in a time range (at most 31 days), oldest first, keyset-paginated',
+  })
   @ApiOkResponse({ type: ObservationPage })
   @ApiProblems(400, 404)
   async list(

@@ -10,7 +10,8 @@ import { Observation } from './observation.entity';
 
 const DAY_MS = 86_400_000;
 const ISSUED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const DUPLICATE = 'The batch repeats a timestamp or one already stored for this station; nothing was written.';
+const DUPLICATE =
+  'The batch repeats a timestamp or one already stored for this station; nothing was written.';
 
 @Injectable()
 export class ObservationsService {

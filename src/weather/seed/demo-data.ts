@@ -1,17 +1,65 @@
 import { Observation } from '../observations/observation.entity';
 import { Station } from '../stations/station.entity';
 
-type StationSeed = Pick<Station, 'code' | 'name' | 'latitude' | 'longitude' | 'elevationM' | 'timezone'> & {
+type StationSeed = Pick<
+  Station,
+  'code' | 'name' | 'latitude' | 'longitude' | 'elevationM' | 'timezone'
+> & {
   meanC: number;
   dailyRangeC: number;
 };
 
 export const DEMO_STATIONS: StationSeed[] = [
-  { code: 'BER_TEGEL', name: 'Berlin Tegel', latitude: 52.5644, longitude: 13.3088, elevationM: 36, timezone: 'Europe/Berlin', meanC: 6, dailyRangeC: 7 },
-  { code: 'OSL_BLINDERN', name: 'Oslo Blindern', latitude: 59.9423, longitude: 10.72, elevationM: 94, timezone: 'Europe/Oslo', meanC: 1, dailyRangeC: 5 },
-  { code: 'NYC_CPARK', name: 'New York Central Park', latitude: 40.7789, longitude: -73.9692, elevationM: 42, timezone: 'America/New_York', meanC: 9, dailyRangeC: 8 },
-  { code: 'SYD_OBSHILL', name: 'Sydney Observatory Hill', latitude: -33.8607, longitude: 151.205, elevationM: 39, timezone: 'Australia/Sydney', meanC: 21, dailyRangeC: 8 },
-  { code: 'NBO_DAGORETTI', name: 'Nairobi Dagoretti', latitude: -1.3019, longitude: 36.76, elevationM: 1798, timezone: 'Africa/Nairobi', meanC: 19, dailyRangeC: 11 },
+  {
+    code: 'BER_TEGEL',
+    name: 'Berlin Tegel',
+    latitude: 52.5644,
+    longitude: 13.3088,
+    elevationM: 36,
+    timezone: 'Europe/Berlin',
+    meanC: 6,
+    dailyRangeC: 7,
+  },
+  {
+    code: 'OSL_BLINDERN',
+    name: 'Oslo Blindern',
+    latitude: 59.9423,
+    longitude: 10.72,
+    elevationM: 94,
+    timezone: 'Europe/Oslo',
+    meanC: 1,
+    dailyRangeC: 5,
+  },
+  {
+    code: 'NYC_CPARK',
+    name: 'New York Central Park',
+    latitude: 40.7789,
+    longitude: -73.9692,
+    elevationM: 42,
+    timezone: 'America/New_York',
+    meanC: 9,
+    dailyRangeC: 8,
+  },
+  {
+    code: 'SYD_OBSHILL',
+    name: 'Sydney Observatory Hill',
+    latitude: -33.8607,
+    longitude: 151.205,
+    elevationM: 39,
+    timezone: 'Australia/Sydney',
+    meanC: 21,
+    dailyRangeC: 8,
+  },
+  {
+    code: 'NBO_DAGORETTI',
+    name: 'Nairobi Dagoretti',
+    latitude: -1.3019,
+    longitude: 36.76,
+    elevationM: 1798,
+    timezone: 'Africa/Nairobi',
+    meanC: 19,
+    dailyRangeC: 11,
+  },
 ];
 
 export const DEMO_DAYS = 30;
@@ -30,8 +78,11 @@ function seededRandom(seed: number): () => number {
 
 /** Local hour of day at a station, for a diurnal curve that peaks mid-afternoon local time. */
 function localHour(instant: Date, timezone: string): number {
-  const hour = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', hourCycle: 'h23' })
-    .format(instant);
+  const hour = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    hour: '2-digit',
+    hourCycle: 'h23',
+  }).format(instant);
   return Number(hour);
 }
 
@@ -60,7 +111,9 @@ export function demoObservations(
       stationId,
       observedAt,
       temperatureC,
-      relativeHumidity: round1(Math.min(100, 70 - diurnal * 3 + random() * 10 + (raining ? 15 : 0))),
+      relativeHumidity: round1(
+        Math.min(100, 70 - diurnal * 3 + random() * 10 + (raining ? 15 : 0)),
+      ),
       pressureHpa: round1(1013 + drift * 3 + (random() - 0.5) * 2),
       windSpeedMs: round1(random() * 8),
       windDirectionDeg: Math.floor(random() * 360),

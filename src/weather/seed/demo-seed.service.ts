@@ -16,7 +16,10 @@ export class DemoSeedService {
     const end = new Date();
     end.setUTCMinutes(0, 0, 0);
     return this.dataSource.transaction(async (manager) => {
-      await manager.delete(Station, DEMO_STATIONS.map((s) => ({ code: s.code })));
+      await manager.delete(
+        Station,
+        DEMO_STATIONS.map((s) => ({ code: s.code })),
+      );
       let total = 0;
       for (const [index, seed] of DEMO_STATIONS.entries()) {
         total += await this.seedStation(manager, seed, end, index + 1);
@@ -31,8 +34,16 @@ export class DemoSeedService {
     end: Date,
     prngSeed: number,
   ): Promise<number> {
-    const { meanC: _mean, dailyRangeC: _range, ...fields } = seed;
-    const inserted = await manager.insert(Station, { ...fields, ownerId: null });
+    const { code, name, latitude, longitude, elevationM, timezone } = seed;
+    const inserted = await manager.insert(Station, {
+      code,
+      name,
+      latitude,
+      longitude,
+      elevationM,
+      timezone,
+      ownerId: null,
+    });
     const stationId = inserted.identifiers[0].id as string;
     const rows = demoObservations(seed, stationId, end, prngSeed);
     for (let i = 0; i < rows.length; i += CHUNK) {

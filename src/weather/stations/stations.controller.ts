@@ -1,6 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RejectReservedKeysInterceptor } from '../../common/validation/reserved-keys.interceptor';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../security/authorization/current-principal.decorator';
 import { assertCanManage } from '../../security/authorization/ownership';
 import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
@@ -16,7 +21,6 @@ import { StationsService } from './stations.service';
 
 @ApiTags('stations')
 @ApiProblems(500)
-@UseInterceptors(RejectReservedKeysInterceptor)
 @Controller('v1/stations')
 export class StationsController {
   constructor(private readonly stations: StationsService) {}

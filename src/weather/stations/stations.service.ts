@@ -78,10 +78,15 @@ function boundingBox(
   const values = [q.minLat, q.maxLat, q.minLon, q.maxLon];
   if (values.every((v) => v === undefined)) return undefined;
   if (values.some((v) => v === undefined)) {
-    throw ValidationProblem.field('minLat', 'minLat, maxLat, minLon and maxLon must be given together');
+    throw ValidationProblem.field(
+      'minLat',
+      'minLat, maxLat, minLon and maxLon must be given together',
+    );
   }
   const box = { minLat: q.minLat!, maxLat: q.maxLat!, minLon: q.minLon!, maxLon: q.maxLon! };
-  if (box.minLat > box.maxLat) throw ValidationProblem.field('minLat', 'minLat must not exceed maxLat');
-  if (box.minLon > box.maxLon) throw ValidationProblem.field('minLon', 'minLon must not exceed maxLon');
+  if (box.minLat > box.maxLat)
+    throw ValidationProblem.field('minLat', 'minLat must not exceed maxLat');
+  if (box.minLon > box.maxLon)
+    throw ValidationProblem.field('minLon', 'minLon must not exceed maxLon');
   return box;
 }

@@ -36,7 +36,10 @@ export class ApiKeyResponse {
 }
 
 export class ApiKeyCreatedResponse extends ApiKeyResponse {
-  @ApiProperty({ description: 'The full key. Shown this once; store it now.', example: 'wxk_0123456789abcdef_…' })
+  @ApiProperty({
+    description: 'The full key. Shown this once; store it now.',
+    example: 'wxk_0123456789abcdef_…',
+  })
   key!: string;
 }
 

@@ -36,14 +36,21 @@ export class CreateApiKeyDto {
   @IsUUID()
   stationId?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100000, description: 'Own requests-per-minute limit for this key' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 100000,
+    description: 'Own requests-per-minute limit for this key',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100000)
   rateLimitPerMinute?: number;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'In the future, at most one year ahead' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'In the future, at most one year ahead',
+  })
   @IsOptional()
   @ToDate()
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time with a time zone offset' })

@@ -4,7 +4,9 @@ export class TokenPairResponse {
   @ApiProperty({ description: 'JWT (HS256) to send as Authorization: Bearer <token>' })
   accessToken!: string;
 
-  @ApiProperty({ description: 'Opaque, single use: exchange it at /v1/auth/refresh for a new pair' })
+  @ApiProperty({
+    description: 'Opaque, single use: exchange it at /v1/auth/refresh for a new pair',
+  })
   refreshToken!: string;
 
   @ApiProperty({ example: 'Bearer' })

@@ -1,7 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class DailySummary {
-  @ApiProperty({ format: 'date', example: '2026-11-20', description: 'Local date in the station time zone' })
+  @ApiProperty({
+    format: 'date',
+    example: '2026-11-20',
+    description: 'Local date in the station time zone',
+  })
   date!: string;
   @ApiProperty() minTemperatureC!: number;
   @ApiProperty() maxTemperatureC!: number;

@@ -5,7 +5,10 @@ import { ToDate, ToInt } from '../../../common/validation/transforms';
 export const MAX_RANGE_DAYS = 31;
 
 export class ListObservationsQuery {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive start; default: 24 hours before `to`' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Inclusive start; default: 24 hours before `to`',
+  })
   @IsOptional()
   @ToDate()
   @IsDate({ message: 'from must be an ISO 8601 date-time with a time zone offset' })

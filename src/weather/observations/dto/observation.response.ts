@@ -29,7 +29,11 @@ export class ObservationResponse {
 
 export class ObservationPage {
   @ApiProperty({ type: [ObservationResponse] }) data!: ObservationResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` for the next page; null on the last',
+  })
   nextCursor!: string | null;
 }
 

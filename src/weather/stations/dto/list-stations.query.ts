@@ -16,7 +16,11 @@ export class ListStationsQuery {
   @Length(1, 100)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'Bounding box: southern latitude', minimum: -90, maximum: 90 })
+  @ApiPropertyOptional({
+    description: 'Bounding box: southern latitude',
+    minimum: -90,
+    maximum: 90,
+  })
   @IsOptional()
   @ToNumber()
   @IsNumber()
@@ -24,7 +28,11 @@ export class ListStationsQuery {
   @Max(90)
   minLat?: number;
 
-  @ApiPropertyOptional({ description: 'Bounding box: northern latitude', minimum: -90, maximum: 90 })
+  @ApiPropertyOptional({
+    description: 'Bounding box: northern latitude',
+    minimum: -90,
+    maximum: 90,
+  })
   @IsOptional()
   @ToNumber()
   @IsNumber()
@@ -32,7 +40,11 @@ export class ListStationsQuery {
   @Max(90)
   maxLat?: number;
 
-  @ApiPropertyOptional({ description: 'Bounding box: western longitude', minimum: -180, maximum: 180 })
+  @ApiPropertyOptional({
+    description: 'Bounding box: western longitude',
+    minimum: -180,
+    maximum: 180,
+  })
   @IsOptional()
   @ToNumber()
   @IsNumber()
@@ -40,7 +52,11 @@ export class ListStationsQuery {
   @Max(180)
   minLon?: number;
 
-  @ApiPropertyOptional({ description: 'Bounding box: eastern longitude', minimum: -180, maximum: 180 })
+  @ApiPropertyOptional({
+    description: 'Bounding box: eastern longitude',
+    minimum: -180,
+    maximum: 180,
+  })
   @IsOptional()
   @ToNumber()
   @IsNumber()

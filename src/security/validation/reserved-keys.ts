@@ -1,7 +1,3 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Observable } from 'rxjs';
-import { ValidationProblem } from '../problem-details/problem.exception';
-
 /**
  * Keys that class-transformer skips without a word (its prototype-pollution guard), so the
  * whitelisting ValidationPipe never sees them and `{"constructor": …}` would pass as valid.
@@ -22,17 +18,4 @@ export function findReservedKey(value: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Rejects a body or query string that carries `__proto__` or `constructor` anywhere, with a 400. */
-@Injectable()
-export class RejectReservedKeysInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<{ body?: unknown; query?: unknown }>();
-    const field = findReservedKey(request.body) ?? findReservedKey(request.query);
-    if (field !== undefined) {
-      throw ValidationProblem.field(field, `property ${field} should not exist`);
-    }
-    return next.handle();
-  }
 }

@@ -1,0 +1,87 @@
+import request from 'supertest';
+import type { Express } from 'express';
+import { TestApp, startTestApp } from './support/test-app';
+import { expectProblem } from './support/weather-helpers';
+
+const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'options', 'head', 'trace'];
+
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, unknown>>;
+  components: { securitySchemes?: Record<string, Record<string, unknown>> };
+}
+
+interface RouteLayer {
+  route?: { path: unknown; methods: Record<string, boolean> };
+}
+
+/**
+ * The OpenAPI document, in its own file rather than persistence.e2e-spec.ts: that one is
+ * skipped against a PostgreSQL server, and the document must be checked in every run.
+ */
+describe('OpenAPI document (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  /** "GET /v1/stations/{id}" for every API route Express has, in OpenAPI's path syntax. */
+  function registeredRoutes(): string[] {
+    const express: Express = t.app.getHttpAdapter().getInstance();
+    const layers = (express.router as unknown as { stack: RouteLayer[] }).stack;
+    return layers.flatMap((layer) => {
+      const path = layer.route?.path;
+      if (typeof path !== 'string' || !/^\/(v1|health)(\/|$)/.test(path)) return [];
+      const openApiPath = path.replace(/:(\w+)/g, '{$1}');
+      return Object.keys(layer.route?.methods ?? {})
+        .filter((method) => HTTP_METHODS.includes(method))
+        .map((method) => `${method.toUpperCase()} ${openApiPath}`);
+    });
+  }
+
+  function documentedRoutes(doc: OpenApiDocument): string[] {
+    return Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((method) => HTTP_METHODS.includes(method))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+  }
+
+  it('GET /docs-json documents exactly the routes the app registers under /v1 and /health', async () => {
+    const res = await request(t.server).get('/docs-json').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const doc = res.body as OpenApiDocument;
+    expect(doc.openapi).toMatch(/^3\./);
+
+    const registered = registeredRoutes();
+    // Guard against the route discovery silently finding nothing.
+    expect(registered).toEqual(
+      expect.arrayContaining([
+        'GET /health/live',
+        'GET /v1/stations',
+        'POST /v1/stations/{id}/observations',
+        'GET /v1/stations/{id}/daily',
+      ]),
+    );
+    expect([...documentedRoutes(doc)].sort()).toEqual([...new Set(registered)].sort());
+  });
+
+  it('declares both security schemes: "bearer" (HTTP) and "api-key" (X-API-Key header)', async () => {
+    const res = await request(t.server).get('/docs-json').expect(200);
+    const schemes = (res.body as OpenApiDocument).components.securitySchemes;
+    expect(schemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(schemes?.['api-key']).toEqual({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  });
+
+  it('serves neither the UI nor the document when DOCS_ENABLED=false', async () => {
+    const hidden = await startTestApp({ DOCS_ENABLED: 'false' });
+    try {
+      expectProblem(await request(hidden.server).get('/docs-json'), 404);
+      expectProblem(await request(hidden.server).get('/docs'), 404);
+      await request(hidden.server).get('/health/live').expect(200);
+    } finally {
+      await hidden.close();
+    }
+  });
+});
