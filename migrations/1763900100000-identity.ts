@@ -30,7 +30,9 @@ export class Identity1763900100000 implements MigrationInterface {
         revoked_at timestamptz NULL,
         revoked_reason varchar(32) NULL
       )`);
-    await q.query(`CREATE INDEX auth_sessions_user_idx ON auth_sessions (user_id) WHERE revoked_at IS NULL`);
+    await q.query(
+      `CREATE INDEX auth_sessions_user_idx ON auth_sessions (user_id) WHERE revoked_at IS NULL`,
+    );
     await q.query(`
       CREATE TABLE refresh_tokens (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

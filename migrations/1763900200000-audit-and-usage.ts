@@ -60,7 +60,9 @@ export class AuditAndUsage1763900200000 implements MigrationInterface {
         errors bigint NOT NULL,
         PRIMARY KEY (hour, identity_type, identity_id, route)
       )`);
-    await q.query(`CREATE INDEX usage_hourly_identity_idx ON usage_hourly (identity_type, identity_id, hour)`);
+    await q.query(
+      `CREATE INDEX usage_hourly_identity_idx ON usage_hourly (identity_type, identity_id, hour)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -20,6 +20,7 @@ export async function createStation(
   overrides: Record<string, unknown> = {},
 ): Promise<{ id: string; code: string }> {
   const res = await request(server).post('/v1/stations').set(headers).send(stationBody(overrides));
-  if (res.status !== 201) throw new Error(`createStation: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 201)
+    throw new Error(`createStation: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as { id: string; code: string };
 }
