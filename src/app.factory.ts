@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, AppOptions } from './app.module';
 import { configureApp } from './app.setup';
 import { AppConfig } from './config/app-config';
 
@@ -9,8 +9,11 @@ import { AppConfig } from './config/app-config';
  * Builds the whole app, pipeline included. main.ts and every e2e test call this, so a test
  * sees the same headers, body limit, filters and pipes as production.
  */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+export async function createApp(
+  config: AppConfig,
+  options: AppOptions = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     // The JSON parser is registered by configureApp, after the content-type gate, with a limit.
     bodyParser: false,
     bufferLogs: true,

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
 import { InFlightRequestsModule } from './common/http/in-flight-requests';
 import { AuditModule } from './security/audit/audit.module';
 import { UsageModule } from './usage/usage.module';
@@ -34,14 +35,19 @@ const GUARDS_IN_ORDER = [
   { provide: APP_GUARD, useExisting: IdentityThrottlerGuard }, // per user / API key
 ];
 
+/** Wiring that is not configuration: tests use it to capture log output. */
+export interface AppOptions {
+  logDestination?: DestinationStream;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(config),
+        LoggingModule.forRoot(config, options.logDestination),
         InFlightRequestsModule,
         DatabaseModule,
         RedisModule,

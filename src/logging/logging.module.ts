@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 import { requestIdOf } from '../common/http/request-id';
 
@@ -24,41 +26,32 @@ export const REDACTED_PATHS = [
 /** JSON logs (pretty in development) through pino, with the request id on every line. */
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const pretty = config.nodeEnv === 'development' && canLoad('pino-pretty');
+  /** `destination`: where log lines go (default stdout); tests pass a stream to inspect them. */
+  static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
+    const pretty = !destination && config.nodeEnv === 'development' && canLoad('pino-pretty');
+    const options: Options = {
+      level: config.logLevel,
+      // The id was chosen by the request-id middleware, which runs first.
+      genReqId: (req: IncomingMessage) => requestIdOf(req),
+      customAttributeKeys: { reqId: 'requestId' },
+      // Log what identifies a request, not its headers: fewer bytes, and no credential can slip
+      // through a header we forgot to redact.
+      serializers: {
+        req: (req: { id: unknown; method: unknown; url: unknown; remoteAddress: unknown }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
+      },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      quietReqLogger: true,
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
+    };
     return {
       module: LoggingModule,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            // The id was chosen by the request-id middleware, which runs first.
-            genReqId: (req: IncomingMessage) => requestIdOf(req),
-            customAttributeKeys: { reqId: 'requestId' },
-            // Log what identifies a request, not its headers: fewer bytes, and no credential
-            // can slip through a header we forgot to redact.
-            serializers: {
-              req: (req: {
-                id: unknown;
-                method: unknown;
-                url: unknown;
-                remoteAddress: unknown;
-              }) => ({
-                id: req.id,
-                method: req.method,
-                url: req.url,
-                remoteAddress: req.remoteAddress,
-              }),
-              res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
-            },
-            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-            quietReqLogger: true,
-            ...(pretty
-              ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
-              : {}),
-          },
-        }),
-      ],
+      imports: [LoggerModule.forRoot({ pinoHttp: destination ? [options, destination] : options })],
     };
   }
 }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
+import type { AppOptions } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { Env } from '../../src/config/env-parsers';
 import { loadConfig } from '../../src/config/load-config';
@@ -57,7 +58,7 @@ export interface TestApp {
  * database: in-memory PGlite by default, a new database on the server when DATABASE_URL is set.
  * `env` overrides individual variables, exactly as an operator would set them.
  */
-export async function startTestApp(env: Env = {}): Promise<TestApp> {
+export async function startTestApp(env: Env = {}, options: AppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -71,7 +72,7 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? database.url,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   await app.init();
   const server: Server = app.getHttpServer();
   return {
