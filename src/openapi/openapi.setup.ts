@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ProblemDetails } from '../common/problem-details/problem-details';
+import { applyApiConventions } from './openapi-conventions';
 
 export const DOCS_PATH = 'docs';
 export const BEARER_SCHEME = 'bearer';
@@ -17,7 +19,9 @@ export function setupOpenApi(app: INestApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = applyApiConventions(
+    SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetails] }),
+  );
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: `${DOCS_PATH}-json`,
     yamlDocumentUrl: `${DOCS_PATH}-yaml`,

@@ -1,0 +1,75 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { PROBLEM_CONTENT_TYPE } from '../common/problem-details/problem-details';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
+
+type Operation = {
+  security?: Array<Record<string, string[]>>;
+  responses: Record<
+    string,
+    { description?: string; headers?: Record<string, unknown>; content?: unknown }
+  >;
+};
+
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/**
+ * What is true of every route and is easier to state once than to decorate 30 times: each may
+ * answer 429 (the per-IP limit runs before anything else), success responses carry the rate-limit
+ * headers, and a route without a security requirement says so explicitly (`security: []`).
+ */
+export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
+  document.components ??= {};
+  document.components.headers = {
+    ...document.components.headers,
+    'Retry-After': {
+      description: 'Seconds until the limit resets',
+      schema: { type: 'integer', minimum: 1 },
+    },
+    'X-RateLimit-Limit-ip': {
+      description: 'Requests allowed per window for this client IP',
+      schema: { type: 'integer' },
+    },
+    'X-RateLimit-Remaining-ip': {
+      description: 'Requests left in the current window',
+      schema: { type: 'integer' },
+    },
+    'X-RateLimit-Reset-ip': {
+      description: 'Seconds until the window resets',
+      schema: { type: 'integer' },
+    },
+    'X-Request-Id': {
+      description: 'Request id (the client’s, if a safe token, else a new UUID)',
+      schema: { type: 'string' },
+    },
+  };
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = (pathItem as Record<string, Operation | undefined>)[method];
+      if (!operation) continue;
+      operation.security ??= [];
+      for (const [status, response] of Object.entries(operation.responses)) {
+        response.headers = { ...response.headers, 'X-Request-Id': headerRef('X-Request-Id') };
+        if (status.startsWith('2')) {
+          response.headers = {
+            ...response.headers,
+            'X-RateLimit-Limit-ip': headerRef('X-RateLimit-Limit-ip'),
+            'X-RateLimit-Remaining-ip': headerRef('X-RateLimit-Remaining-ip'),
+            'X-RateLimit-Reset-ip': headerRef('X-RateLimit-Reset-ip'),
+          };
+        }
+      }
+      operation.responses['429'] ??= {
+        description: 'Rate limit exceeded',
+        headers: {
+          'Retry-After': headerRef('Retry-After'),
+          'X-Request-Id': headerRef('X-Request-Id'),
+        },
+        content: {
+          [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetails' } },
+        },
+      };
+    }
+  }
+  return document;
+}
