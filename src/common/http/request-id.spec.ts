@@ -1,0 +1,21 @@
+import { chooseRequestId } from './request-id';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('chooseRequestId', () => {
+  it('keeps a short, log-safe client id', () => {
+    expect(chooseRequestId('abc-123.X_y:z')).toBe('abc-123.X_y:z');
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['too long', 'a'.repeat(65)],
+    ['with spaces', 'a b'],
+    ['with a newline (log injection)', 'abc\nforged line'],
+    ['markup', '<script>'],
+    ['repeated header', ['a', 'b']],
+  ])('replaces a %s value with a new UUID', (_name, value) => {
+    expect(chooseRequestId(value)).toMatch(UUID);
+  });
+});
