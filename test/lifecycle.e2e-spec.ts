@@ -52,10 +52,10 @@ describe('start-up and shutdown (e2e)', () => {
   it('finishes a request that is in flight when shutdown starts, then closes', async () => {
     const t = await startTestApp();
     // Login is the slowest route (an argon2 verify): start it, then shut down at once.
-    const login = request(t.server).post('/v1/auth/login').send(TEST_ADMIN);
-    const pending = new Promise<request.Response>((resolve, reject) =>
-      login.end((err, res) => (err ? reject(err) : resolve(res))),
-    );
+    const pending = request(t.server)
+      .post('/v1/auth/login')
+      .send(TEST_ADMIN)
+      .then((res) => res);
     // Wait until the request is inside the app, then shut down.
     const inFlight = t.app.get(InFlightRequests);
     while (inFlight.current === 0) await new Promise((resolve) => setTimeout(resolve, 2));

@@ -1,11 +1,15 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+// Constraint names match migrations/, the source of truth.
 @Entity({ name: 'users' })
+@Unique('users_email_key', ['email'])
+@Check('users_email_check', 'email = lower(email)')
+@Check('users_role_check', `role IN ('viewer', 'operator', 'admin')`)
 export class User {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'users_pkey' })
   id!: string;
 
   /** Lower-cased before it is stored: one account per address, whatever its case. */

@@ -76,7 +76,8 @@ export class UsersService {
     alongside: () => Promise<void>,
   ): Promise<User> {
     await this.tx.run(async (manager) => {
-      await manager.update(User, { id: userId }, changes);
+      // An empty PATCH is a no-op; TypeORM refuses an UPDATE without values (it was a 500).
+      if (Object.keys(changes).length > 0) await manager.update(User, { id: userId }, changes);
       await alongside();
     });
     return this.get(userId);

@@ -151,10 +151,18 @@ export class ApiKeysService {
   private touch(apiKeyId: string, now: number): void {
     const last = this.lastUsedWrites.get(apiKeyId) ?? 0;
     if (now - last < LAST_USED_INTERVAL_MS) return;
+    if (this.lastUsedWrites.size >= 10_000) this.forgetStaleWrites(now);
     this.lastUsedWrites.set(apiKeyId, now);
     this.keys.update({ id: apiKeyId }, { lastUsedAt: new Date(now) }).catch((error: unknown) => {
       this.logger.warn({ err: error, apiKeyId }, 'Could not record lastUsedAt');
     });
+  }
+
+  /** Entries older than the interval no longer suppress a write; drop them to bound the map. */
+  private forgetStaleWrites(now: number): void {
+    for (const [id, at] of this.lastUsedWrites) {
+      if (now - at >= LAST_USED_INTERVAL_MS) this.lastUsedWrites.delete(id);
+    }
   }
 
   private checkExpiry(expiresAt: Date | undefined): void {

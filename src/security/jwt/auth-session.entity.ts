@@ -1,12 +1,24 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { User } from '../../users/user.entity';
 
+// Constraint and index names match migrations/, the source of truth.
 /** One login: the family of refresh tokens it rotates through, and its access tokens' `sid`. */
 @Entity({ name: 'auth_sessions' })
+// Partial: only live sessions are looked up by user.
+@Index('auth_sessions_user_idx', ['userId'], { where: 'revoked_at IS NULL' })
 export class AuthSession {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'auth_sessions_pkey' })
   id!: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
+  @ForeignKey(() => User, { name: 'auth_sessions_user_id_fkey' })
   userId!: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

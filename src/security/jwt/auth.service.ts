@@ -51,7 +51,11 @@ export class AuthService {
     newPassword: string,
   ): Promise<void> {
     const user = await this.users.get(userId);
+    // Guessing the current password with a stolen access token spends the same per-account
+    // failure budget as guessing it at login.
+    await this.loginAttempts?.assertAllowed(user.email);
     if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      await this.loginAttempts?.recordFailure(user.email);
       throw ValidationProblem.field('currentPassword', 'currentPassword is not correct');
     }
     await this.users.setPassword(user.id, newPassword, () =>

@@ -1,11 +1,22 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
+import { AuthSession } from './auth-session.entity';
 
+// Constraint names match migrations/, the source of truth.
 @Entity({ name: 'refresh_tokens' })
+@Unique('refresh_tokens_hash_key', ['tokenHash'])
 export class RefreshToken {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'refresh_tokens_pkey' })
   id!: string;
 
   @Column({ name: 'session_id', type: 'uuid' })
+  @ForeignKey(() => AuthSession, { name: 'refresh_tokens_session_id_fkey' })
   sessionId!: string;
 
   /** SHA-256 of the token. A database leak does not hand out sessions. */

@@ -33,6 +33,7 @@ export class FixedWindowStorage implements CounterStorage, OnModuleDestroy {
     ttl: number,
     limit: number,
     blockDuration: number,
+    _throttlerName?: string,
   ): Promise<StorageRecord> {
     const now = this.now();
     let window = this.windows.get(key);

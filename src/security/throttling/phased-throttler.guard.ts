@@ -5,29 +5,29 @@ import { TooManyRequestsProblem } from './too-many-requests.problem';
 /**
  * A ThrottlerGuard that applies only some of the named throttlers, so one set can run before
  * authentication and another after it. Over the limit: 429 problem+json with a plain
- * Retry-After header (the throttler's own is suffixed with the throttler name).
+ * Retry-After header (the throttler's own is suffixed with the throttler name) and the limit's
+ * X-RateLimit-* headers, which the base guard only sets on requests it lets through.
  */
 @Injectable()
 export abstract class PhasedThrottlerGuard extends ThrottlerGuard {
   protected abstract readonly phase: readonly string[];
-  private currentName = '';
 
   override async onModuleInit(): Promise<void> {
     await super.onModuleInit();
     this.throttlers = this.throttlers.filter((t) => this.phase.includes(t.name ?? 'default'));
   }
 
-  protected override async handleRequest(
-    requestProps: Parameters<ThrottlerGuard['handleRequest']>[0],
-  ): Promise<boolean> {
-    this.currentName = requestProps.throttler.name ?? 'default';
-    return super.handleRequest(requestProps);
-  }
-
   protected override throwThrottlingException(
-    _context: ExecutionContext,
+    context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    throw new TooManyRequestsProblem(Math.max(1, detail.timeToBlockExpire), this.currentName);
+    // Keys are `<throttler>:<tracker>` (throttling.options.ts); no per-request state on the guard,
+    // which serves concurrent requests.
+    const name = detail.key.slice(0, detail.key.indexOf(':'));
+    const res = context.switchToHttp().getResponse<Record<string, unknown>>();
+    this.setResponseHeader(res, `${this.headerPrefix}-Limit-${name}`, detail.limit);
+    this.setResponseHeader(res, `${this.headerPrefix}-Remaining-${name}`, 0);
+    this.setResponseHeader(res, `${this.headerPrefix}-Reset-${name}`, detail.timeToExpire);
+    throw new TooManyRequestsProblem(Math.max(1, detail.timeToBlockExpire), name);
   }
 }

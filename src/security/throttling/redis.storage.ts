@@ -37,6 +37,7 @@ export class RedisCounterStorage implements CounterStorage {
     ttl: number,
     limit: number,
     blockDuration: number,
+    _throttlerName?: string,
   ): Promise<StorageRecord> {
     const counter = `${this.prefix}${key}`;
     const run = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number[]>>)
