@@ -87,6 +87,11 @@ const ATTACKS: { name: string; attack: () => Attack }[] = [
       bearer(signJwt(opClaims({ iat: nowSeconds() - 3600, exp: nowSeconds() - 60 }), JWT_SECRET)),
   },
   {
+    // jsonwebtoken only checks exp when present: without the strategy's own check this lived forever.
+    name: 'no exp claim at all (correct secret)',
+    attack: () => bearer(signJwt(opClaims({ exp: undefined }), JWT_SECRET)),
+  },
+  {
     name: 'not yet valid (nbf in the future, correct secret)',
     attack: () => bearer(signJwt(opClaims({ nbf: nowSeconds() + 3600 }), JWT_SECRET)),
   },

@@ -46,7 +46,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     }
     if (typeof claims.jti !== 'string' || !isUuid(claims.sub) || !isUuid(claims.sid)) return null;
     // jsonwebtoken checks exp only when it is present: a token without one must not live forever.
-    if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null;
+    if (typeof claims.exp !== 'number') return null;
     // One query: the user exists and is enabled, and the session is neither revoked nor over.
     const rows = await this.dataSource.query<LiveSessionRow[]>(
       `SELECT u.role
