@@ -11,15 +11,13 @@ const CHUNK = 500;
 export class DemoSeedService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Replaces the demo stations (and their observations) in one transaction. */
-  async seed(): Promise<number> {
-    const end = new Date();
-    end.setUTCMinutes(0, 0, 0);
+  /**
+   * Resets the demo stations to their seed values and replaces their observations, in one
+   * transaction. Station rows are kept (not deleted and re-created), so API keys bound to them
+   * and other references survive a reseed.
+   */
+  async seed(end: Date = currentHour()): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.delete(
-        Station,
-        DEMO_STATIONS.map((s) => ({ code: s.code })),
-      );
       let total = 0;
       for (const [index, seed] of DEMO_STATIONS.entries()) {
         total += await this.seedStation(manager, seed, end, index + 1);
@@ -35,20 +33,27 @@ export class DemoSeedService {
     prngSeed: number,
   ): Promise<number> {
     const { code, name, latitude, longitude, elevationM, timezone } = seed;
-    const inserted = await manager.insert(Station, {
-      code,
-      name,
-      latitude,
-      longitude,
-      elevationM,
-      timezone,
-      ownerId: null,
-    });
-    const stationId = inserted.identifiers[0].id as string;
+    const fields = { name, latitude, longitude, elevationM, timezone };
+    const existing = await manager.findOneBy(Station, { code });
+    let stationId: string;
+    if (existing) {
+      stationId = existing.id;
+      await manager.update(Station, { id: stationId }, fields);
+      await manager.delete(Observation, { stationId });
+    } else {
+      const inserted = await manager.insert(Station, { code, ...fields, ownerId: null });
+      stationId = inserted.identifiers[0].id as string;
+    }
     const rows = demoObservations(seed, stationId, end, prngSeed);
     for (let i = 0; i < rows.length; i += CHUNK) {
       await manager.insert(Observation, rows.slice(i, i + CHUNK));
     }
     return rows.length;
   }
+}
+
+function currentHour(): Date {
+  const now = new Date();
+  now.setUTCMinutes(0, 0, 0);
+  return now;
 }
