@@ -51,7 +51,7 @@ export function requireJsonBody(req: Request, _res: Response, next: NextFunction
   const hasBody =
     req.headers['transfer-encoding'] !== undefined ||
     (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+  if (hasBody && !req.is('application/json')) {
     next(new UnsupportedMediaTypeException('Request bodies must be application/json.'));
     return;
   }

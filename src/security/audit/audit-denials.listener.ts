@@ -50,7 +50,8 @@ export class AuditDenialsListener implements OnModuleInit {
 function actionFor(status: number): string | undefined {
   if (status === 401 || status === 403) return 'access.denied';
   if (status === 429) return 'rate_limit.exceeded';
-  if (status === 400) return 'request.invalid';
+  // Malformed, oversized (413) and non-JSON (415) bodies: probing leaves a trace too.
+  if (status === 400 || status === 413 || status === 415) return 'request.invalid';
   if (status >= 500) return 'request.failed';
   return undefined;
 }

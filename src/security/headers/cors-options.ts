@@ -1,4 +1,7 @@
+import { POST_AUTH_THROTTLERS, PRE_AUTH_THROTTLERS } from '../throttling/throttler-names';
 import { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
+
+const RATE_LIMIT_NAMES = [...PRE_AUTH_THROTTLERS, ...POST_AUTH_THROTTLERS];
 
 /**
  * CORS from an explicit allow-list. An origin not on the list (including `null`, sent by
@@ -13,12 +16,13 @@ export function buildCorsOptions(allowedOrigins: readonly string[]): CorsOptions
     credentials: false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id'],
+    // Browsers expose only exact names: the throttler suffixes each header with its limit's name.
     exposedHeaders: [
       'X-Request-Id',
       'Retry-After',
-      'X-RateLimit-Limit',
-      'X-RateLimit-Remaining',
-      'X-RateLimit-Reset',
+      ...RATE_LIMIT_NAMES.flatMap((name) =>
+        ['Limit', 'Remaining', 'Reset'].map((part) => `X-RateLimit-${part}-${name}`),
+      ),
     ],
     maxAge: 600,
   };

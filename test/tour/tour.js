@@ -1,0 +1,1093 @@
+'use strict';
+/**
+ * A guided tour of the API's security layers, with real HTTP calls: `npm run tour` (builds
+ * first), or `node test/tour/tour.js` after `npm run build`.
+ *
+ * By default it starts `node dist/src/main.js` as a child process on a free loopback port, on a
+ * fresh in-memory embedded database seeded with the demo stations, with a first admin whose
+ * email and password the tour generates, and a small failed-login limit so the lock-out shows
+ * quickly. The child is stopped when the tour ends, however it ends.
+ *
+ * Every step prints the request (secrets shortened), the response status and the headers that
+ * matter, and one line on what the layer did; and it checks that the API did exactly that. The
+ * tour ends with a summary and exits 1 if any step did not behave as printed (2 if the app could
+ * not be started or reached at all).
+ *
+ * Environment:
+ *   TOUR_URL             tour a running server instead (e.g. http://127.0.0.1:3000); it must
+ *                        allow registration (not production). The tour creates two operators,
+ *                        a station and two API keys there, and locks one of its own accounts.
+ *   TOUR_ADMIN_EMAIL,    an admin of that server (required with TOUR_URL)
+ *   TOUR_ADMIN_PASSWORD
+ *   NO_COLOR             plain output even on a terminal
+ * Against a running server the server's own limits apply: its failed-login limit (default 5),
+ * logins per IP (default 30 per 15 minutes; the tour uses about 11 per run) and registrations per
+ * IP (default 10 an hour; the tour uses 3 per run), so a few runs in a row end in 429s.
+ */
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const net = require('node:net');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+const START_TIMEOUT_MS = 90_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+const LOGIN_FAILURES_LIMIT = 3; // RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL of the app the tour starts
+const ALLOWED_ORIGIN = 'https://weather-app.example'; // CORS_ORIGINS of the app the tour starts
+const EVIL_ORIGIN = 'https://evil.example';
+const RUN = randomBytes(3).toString('hex'); // keeps emails and codes unique on a shared server
+const STARTED_AT = new Date();
+
+// --- output --------------------------------------------------------------------------------
+
+const COLOR = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code) => (text) => (COLOR ? `\x1b[${code}m${text}\x1b[0m` : String(text));
+const bold = paint('1');
+const dim = paint('2');
+const green = paint('32');
+const red = paint('31');
+const cyan = paint('36');
+const yellow = paint('33');
+const WIDTH = 100;
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function section(number, title, where) {
+  const left = `══ ${number}. ${title} `;
+  const right = where ? ` ${where} ══` : '';
+  out();
+  out(bold(cyan(left + '═'.repeat(Math.max(3, WIDTH - left.length - right.length)) + right)));
+}
+
+/** `wxk_1234…`, `Bearer eyJhbGciOi…`, `wxr_abcd…`: enough to recognise, not to use. */
+function shorten(secret, keep = 8) {
+  if (typeof secret !== 'string') return String(secret);
+  if (secret.startsWith('Bearer ')) return `Bearer ${shorten(secret.slice(7), 10)}`;
+  return secret.length <= keep ? secret : `${secret.slice(0, keep)}…`;
+}
+
+const SECRET_FIELDS = new Set(['password', 'refreshToken', 'accessToken', 'key']);
+function maskBody(value) {
+  if (Array.isArray(value)) return value.map(maskBody);
+  if (value && typeof value === 'object') {
+    const copy = {};
+    for (const [k, v] of Object.entries(value)) {
+      copy[k] =
+        SECRET_FIELDS.has(k) && typeof v === 'string'
+          ? k === 'password'
+            ? '•'.repeat(8)
+            : shorten(v)
+          : maskBody(v);
+    }
+    return copy;
+  }
+  return value;
+}
+
+/** Words into lines of at most `width` characters. */
+function wrap(text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}
+
+function clip(text, max = WIDTH - 12) {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Name/value lines, names padded to one column. */
+function printPairs(pairs, indent) {
+  if (pairs.length === 0) return;
+  const width = Math.max(...pairs.map(([name]) => name.length));
+  for (const [name, value] of pairs) out(`${indent}${dim(name.padEnd(width))}  ${value}`);
+}
+
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) =>
+    cells
+      .map((c, i) => String(c).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+// --- HTTP ----------------------------------------------------------------------------------
+
+let BASE; // set in main()
+let requestCounter = 0;
+const sent = []; // every request of the tour: { requestId, step, method, path, status, actor }
+
+/** The response headers worth showing on every response, when present. */
+const ALWAYS_SHOWN = ['x-request-id', 'retry-after', 'www-authenticate'];
+
+/**
+ * One HTTP call, printed. Options: headers, json (a body sent as JSON), body (a raw string),
+ * show (extra response header names), quiet (print one line only), tag (request-id suffix).
+ */
+async function request(t, method, pathAndQuery, options = {}) {
+  const requestId = `tour-${RUN}-${t.id}-${++requestCounter}`;
+  const headers = { 'X-Request-Id': requestId, ...(options.headers || {}) };
+  let body;
+  if (options.json !== undefined) {
+    headers['Content-Type'] = headers['Content-Type'] || 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.body !== undefined) {
+    body = options.body;
+  }
+  const started = Date.now();
+  const res = await fetch(`${BASE}${pathAndQuery}`, {
+    method,
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await res.text();
+  const ms = Date.now() - started;
+  let data;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  const result = { status: res.status, headers: res.headers, data, text, requestId, ms };
+  t.statuses.push(res.status);
+  sent.push({
+    requestId,
+    step: t.id,
+    method,
+    path: pathAndQuery.split('?')[0],
+    status: res.status,
+  });
+
+  const statusText = `${res.status} ${httpReason(res.status)}`;
+  if (options.quiet) {
+    out(
+      `    ${bold(method)} ${clip(pathAndQuery, 60)}  ${dim(options.quiet)}  → ${colourStatus(statusText)}` +
+        dim(`  ${ms} ms`),
+    );
+    return result;
+  }
+
+  out(`    ${bold(method)} ${pathAndQuery}`);
+  const shownRequestHeaders = Object.entries(headers)
+    .filter(([name]) => name !== 'X-Request-Id')
+    .map(([name, value]) => [
+      name,
+      /^(authorization|x-api-key)$/i.test(name) ? shorten(value) : value,
+    ]);
+  printPairs(shownRequestHeaders, '        ');
+  if (body !== undefined) {
+    const shown = options.json !== undefined ? JSON.stringify(maskBody(options.json)) : body;
+    out(`        ${dim('body')}  ${clip(shown, WIDTH - 16)}`);
+  }
+  out(`    ← ${colourStatus(statusText)}${dim(`  ${ms} ms`)}`);
+  const names = [...ALWAYS_SHOWN, ...(options.show || [])];
+  const seen = new Set();
+  const responsePairs = [];
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) continue;
+    seen.add(lower);
+    if (lower === 'x-ratelimit-*') {
+      for (const [h, v] of res.headers)
+        if (h.startsWith('x-ratelimit-')) responsePairs.push([canonical(h), v]);
+      continue;
+    }
+    const value = res.headers.get(lower);
+    if (value !== null) responsePairs.push([canonical(lower), value]);
+    else if ((options.show || []).some((n) => n.toLowerCase() === lower)) {
+      responsePairs.push([canonical(lower), yellow('(absent)')]);
+    }
+  }
+  printPairs(responsePairs, '        ');
+  const summary =
+    problemSummary(data) ?? (options.summary ? options.summary(data, result) : undefined);
+  if (summary) out(`        ${dim('body')}  ${clip(summary, WIDTH - 16)}`);
+  return result;
+}
+
+/** `/v1/stations/6dae…/observations` → `/v1/stations/:id/observations` */
+function routeShape(p) {
+  return p.replace(/\/[0-9a-f]{8}-[0-9a-f-]{27}(?=\/|$)/g, '/:id');
+}
+
+/** Header names as the app spells them: `X-RateLimit-Remaining-login-ip`, `X-Request-Id`. */
+function canonical(name) {
+  const rateLimit = /^x-ratelimit-(limit|remaining|reset)-(.+)$/.exec(name);
+  if (rateLimit)
+    return `X-RateLimit-${rateLimit[1][0].toUpperCase()}${rateLimit[1].slice(1)}-${rateLimit[2]}`;
+  return name
+    .split('-')
+    .map((part) => (part === 'id' ? 'Id' : part.charAt(0).toUpperCase() + part.slice(1)))
+    .join('-');
+}
+
+function problemSummary(data) {
+  if (!data || typeof data !== 'object' || typeof data.status !== 'number') return undefined;
+  const errors = Array.isArray(data.errors)
+    ? ' ' + data.errors.map((e) => `[${e.field}: ${(e.messages || []).join('; ')}]`).join(' ')
+    : '';
+  return `problem+json "${data.title}": ${data.detail || ''}${errors}`;
+}
+
+function httpReason(status) {
+  return (
+    {
+      200: 'OK',
+      201: 'Created',
+      204: 'No Content',
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'Not Found',
+      409: 'Conflict',
+      413: 'Content Too Large',
+      415: 'Unsupported Media Type',
+      429: 'Too Many Requests',
+      500: 'Internal Server Error',
+    }[status] || ''
+  );
+}
+
+function colourStatus(text) {
+  const status = Number(text.slice(0, 3));
+  if (status < 300) return green(bold(text));
+  if (status < 500) return yellow(bold(text));
+  return red(bold(text));
+}
+
+const bearer = (token) => ({ Authorization: `Bearer ${token}` });
+const apiKey = (key) => ({ 'X-API-Key': key });
+
+// --- steps ---------------------------------------------------------------------------------
+
+const results = [];
+
+/**
+ * One step of the tour. `fn(t)` makes requests through `t.request` and checks what came back
+ * with `t.expectStatus` / `t.check`; it returns the line saying what the layer did.
+ */
+async function step(id, title, expected, fn) {
+  const t = {
+    id,
+    statuses: [],
+    failures: [],
+    request: (...args) => request(t, ...args),
+    check(condition, description) {
+      if (!condition) t.failures.push(description);
+      return Boolean(condition);
+    },
+    expectStatus(res, status) {
+      return t.check(res.status === status, `expected ${status}, got ${res.status}`);
+    },
+    need(value, what) {
+      if (value === undefined || value === null)
+        throw new Error(`needs ${what} from an earlier step`);
+      return value;
+    },
+  };
+  out();
+  out(`  ${bold(`${id}  ${title}`)}  ${dim(`expect ${expected}`)}`);
+  let says;
+  try {
+    says = await fn(t);
+  } catch (error) {
+    t.failures.push(`error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const ok = t.failures.length === 0;
+  if (ok)
+    wrap(says || '', WIDTH - 6).forEach((line, i) =>
+      out(`    ${i === 0 ? green('✔') : ' '} ${line}`),
+    );
+  else for (const failure of t.failures) out(`    ${red('✘')} ${red(failure)}`);
+  results.push({ id, title, expected, got: t.statuses.join(' '), ok, failures: t.failures });
+  return ok;
+}
+
+// --- JWT forgery helpers -------------------------------------------------------------------
+
+const b64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+function decodeJwt(token) {
+  const [header, payload, signature] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString('utf8')),
+    payload: JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')),
+    signature,
+    rawHeader: header,
+  };
+}
+
+// --- the tour ------------------------------------------------------------------------------
+
+async function tour(admin, ownServer) {
+  const ctx = {};
+  // Login bodies live in `login`; ids and tokens are kept beside them, never sent.
+  const op1 = {
+    login: {
+      email: `tour-op1-${RUN}@tour.invalid`,
+      password: `op1 ${randomBytes(12).toString('base64url')}`,
+    },
+  };
+  const op2 = {
+    login: {
+      email: `tour-op2-${RUN}@tour.invalid`,
+      password: `op2 ${randomBytes(12).toString('base64url')}`,
+    },
+  };
+
+  // 1 ---------------------------------------------------------------------------------------
+  section(1, 'Security headers and CORS', 'src/security/headers');
+
+  await step(
+    '1.1',
+    'helmet on every response; an unlisted Origin gets no CORS grant',
+    '200, no ACAO',
+    async (t) => {
+      const res = await t.request('GET', '/health/live', {
+        headers: { Origin: EVIL_ORIGIN },
+        show: [
+          'Content-Security-Policy',
+          'X-Frame-Options',
+          'X-Content-Type-Options',
+          'Strict-Transport-Security',
+          'Referrer-Policy',
+          'Cache-Control',
+          'Cross-Origin-Resource-Policy',
+          'X-Powered-By',
+          'Access-Control-Allow-Origin',
+        ],
+        summary: (d) => JSON.stringify(d),
+      });
+      t.expectStatus(res, 200);
+      t.check(
+        /default-src 'none'/.test(res.headers.get('content-security-policy') || '') &&
+          /frame-ancestors 'none'/.test(res.headers.get('content-security-policy') || ''),
+        "Content-Security-Policy is not default-src 'none'; frame-ancestors 'none'",
+      );
+      t.check(res.headers.get('x-frame-options') === 'DENY', 'X-Frame-Options is not DENY');
+      t.check(
+        res.headers.get('x-content-type-options') === 'nosniff',
+        'X-Content-Type-Options is not nosniff',
+      );
+      t.check(
+        res.headers.get('referrer-policy') === 'no-referrer',
+        'Referrer-Policy is not no-referrer',
+      );
+      t.check(res.headers.get('x-powered-by') === null, 'X-Powered-By is present');
+      t.check(
+        res.headers.get('access-control-allow-origin') === null,
+        `${EVIL_ORIGIN} was granted CORS`,
+      );
+      t.check(/^[A-Za-z0-9._:-]+$/.test(res.headers.get('x-request-id') || ''), 'no X-Request-Id');
+      return 'helmet: CSP, frame, sniffing and referrer headers set; CORS: the evil origin got no Access-Control-Allow-Origin, so a browser hides the answer from its page.';
+    },
+  );
+
+  if (ownServer) {
+    await step(
+      '1.2',
+      'a listed Origin (CORS_ORIGINS) is allowed, without credentials',
+      '200, ACAO',
+      async (t) => {
+        const res = await t.request('GET', '/health/live', {
+          headers: { Origin: ALLOWED_ORIGIN },
+          show: [
+            'Access-Control-Allow-Origin',
+            'Access-Control-Allow-Credentials',
+            'Access-Control-Expose-Headers',
+          ],
+          summary: () => undefined,
+        });
+        t.expectStatus(res, 200);
+        t.check(
+          res.headers.get('access-control-allow-origin') === ALLOWED_ORIGIN,
+          'the listed origin was not allowed',
+        );
+        t.check(
+          res.headers.get('access-control-allow-credentials') === null,
+          'credentials are allowed',
+        );
+        return `CORS: ${ALLOWED_ORIGIN} is on the allow-list, so it gets its own origin back (never *, never credentials).`;
+      },
+    );
+  }
+
+  // 2 ---------------------------------------------------------------------------------------
+  section(2, 'Authentication: default deny, JWT sessions for people', 'src/security/jwt');
+
+  await step('2.1', 'no credential at all', '401', async (t) => {
+    const res = await t.request('GET', '/v1/stations', { show: ['Content-Type'] });
+    t.expectStatus(res, 401);
+    t.check(
+      /application\/problem\+json/.test(res.headers.get('content-type') || ''),
+      'not problem+json',
+    );
+    return 'AuthenticationGuard: every route needs a credential unless marked @Public(); one generic 401, as RFC 9457 problem+json.';
+  });
+
+  await step('2.2', 'the admin logs in', '200 + token pair', async (t) => {
+    const res = await t.request('POST', '/v1/auth/login', {
+      json: admin,
+      summary: (d) =>
+        d &&
+        `accessToken ${shorten(d.accessToken, 10)}  refreshToken ${shorten(d.refreshToken)}  expiresIn ${d.expiresIn}`,
+    });
+    t.expectStatus(res, 200);
+    ctx.adminToken = t.check(typeof res.data?.accessToken === 'string', 'no accessToken')
+      ? res.data.accessToken
+      : undefined;
+    return 'argon2id verified the password; a session started: a 15-minute HS256 access token and a single-use opaque refresh token.';
+  });
+
+  // 3 ---------------------------------------------------------------------------------------
+  section(
+    3,
+    'Setting the scene: people, roles, a station, API keys',
+    'src/users, src/security/api-key',
+  );
+
+  for (const [n, op, label] of [
+    ['3.1', op1, 'operator A'],
+    ['3.2', op2, 'operator B'],
+  ]) {
+    await step(
+      n,
+      `${label} registers (as a viewer), the admin makes them an operator`,
+      '201, 200, 200',
+      async (t) => {
+        const adminToken = t.need(ctx.adminToken, 'the admin token');
+        const reg = await t.request('POST', '/v1/auth/register', {
+          json: op.login,
+          summary: (d) => d && `id ${d.id}  role ${d.role}`,
+        });
+        t.expectStatus(reg, 201);
+        t.check(reg.data?.role === 'viewer', 'registration did not create a viewer');
+        op.id = t.need(reg.data?.id, 'the new user id');
+        const patch = await t.request('PATCH', `/v1/users/${op.id}`, {
+          headers: bearer(adminToken),
+          json: { role: 'operator' },
+          summary: (d) => d && `role ${d.role}`,
+        });
+        t.expectStatus(patch, 200);
+        t.check(patch.data?.role === 'operator', 'the role did not change');
+        const login = await t.request('POST', '/v1/auth/login', {
+          json: op.login,
+          summary: (d) => d && `accessToken ${shorten(d.accessToken, 10)}`,
+        });
+        t.expectStatus(login, 200);
+        op.token = login.data?.accessToken;
+        return 'registration only ever makes viewers; only an admin (PATCH /v1/users/:id) grants a role.';
+      },
+    );
+  }
+
+  await step('3.3', 'operator A creates a station (and owns it)', '201', async (t) => {
+    const res = await t.request('POST', '/v1/stations', {
+      headers: bearer(t.need(op1.token, "operator A's token")),
+      json: {
+        code: `TOUR_${RUN.toUpperCase()}`,
+        name: 'Tour rooftop',
+        latitude: 52.52,
+        longitude: 13.4,
+        elevationM: 48,
+        timezone: 'Europe/Berlin',
+      },
+      summary: (d) => d && `id ${d.id}  code ${d.code}  ownerId ${d.ownerId}`,
+    });
+    t.expectStatus(res, 201);
+    t.check(res.data?.ownerId === op1.id, 'the station is not owned by operator A');
+    ctx.station = res.data;
+    return 'ownerId comes from the caller\u2019s identity, never from the body.';
+  });
+
+  await step(
+    '3.4',
+    'operator A makes two API keys: observations:write bound to the station, stations:read',
+    '201, 201',
+    async (t) => {
+      const token = t.need(op1.token, "operator A's token");
+      const station = t.need(ctx.station, 'the station');
+      const keySummary = (d) =>
+        d && `key ${shorten(d.key)}  scopes ${JSON.stringify(d.scopes)}  stationId ${d.stationId}`;
+      const write = await t.request('POST', '/v1/api-keys', {
+        headers: bearer(token),
+        json: { name: 'roof logger', scopes: ['observations:write'], stationId: station.id },
+        summary: keySummary,
+      });
+      t.expectStatus(write, 201);
+      t.check(/^wxk_[^_]+_.+/.test(write.data?.key || ''), 'no wxk_ key in the answer');
+      ctx.writeKey = write.data?.key;
+      const read = await t.request('POST', '/v1/api-keys', {
+        headers: bearer(token),
+        json: { name: 'station list reader', scopes: ['stations:read'] },
+        summary: keySummary,
+      });
+      t.expectStatus(read, 201);
+      ctx.readKey = read.data?.key;
+      return 'the full key is shown this once; the server keeps only SHA-256 of its secret.';
+    },
+  );
+
+  // 4 ---------------------------------------------------------------------------------------
+  section(4, 'API keys and scopes (applications)', 'src/security/api-key, authorization');
+
+  await step('4.1', 'the logger key posts an observation to its station', '201', async (t) => {
+    const station = t.need(ctx.station, 'the station');
+    const res = await t.request('POST', `/v1/stations/${station.id}/observations`, {
+      headers: apiKey(t.need(ctx.writeKey, 'the observations:write key')),
+      json: {
+        observedAt: new Date(Date.now() - 3_600_000).toISOString(),
+        temperatureC: 4.2,
+        relativeHumidity: 81,
+      },
+      summary: (d) => d && clip(JSON.stringify(d)),
+    });
+    t.expectStatus(res, 201);
+    return 'X-API-Key matched by SHA-256 in constant time; the key holds observations:write and is bound to this station.';
+  });
+
+  await step('4.2', 'the stations:read key lists stations (its scope)', '200', async (t) => {
+    const res = await t.request('GET', '/v1/stations?limit=1', {
+      headers: apiKey(t.need(ctx.readKey, 'the stations:read key')),
+      summary: (d) => d && `page.total ${d.page?.total}`,
+    });
+    t.expectStatus(res, 200);
+    return 'the route accepts api-key credentials with stations:read.';
+  });
+
+  await step('4.3', 'the same key reads observations (not its scope)', '403', async (t) => {
+    const station = t.need(ctx.station, 'the station');
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date().toISOString();
+    const res = await t.request(
+      'GET',
+      `/v1/stations/${station.id}/observations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      { headers: apiKey(t.need(ctx.readKey, 'the stations:read key')) },
+    );
+    t.expectStatus(res, 403);
+    return 'AuthorizationGuard: the route needs observations:read; a valid key without that scope is refused.';
+  });
+
+  // 5 ---------------------------------------------------------------------------------------
+  section(5, 'Object-level authorization (ownership)', 'src/security/authorization');
+
+  await step('5.1', "operator B renames operator A's station", '404', async (t) => {
+    const station = t.need(ctx.station, 'the station');
+    const res = await t.request('PATCH', `/v1/stations/${station.id}`, {
+      headers: bearer(t.need(op2.token, "operator B's token")),
+      json: { name: 'mine now' },
+    });
+    t.expectStatus(res, 404);
+    return 'assertCanManage: not the owner, so the answer is the same 404 as for a missing id (ids cannot be probed).';
+  });
+
+  await step('5.2', 'the station is unchanged', '200, same name', async (t) => {
+    const station = t.need(ctx.station, 'the station');
+    const res = await t.request('GET', `/v1/stations/${station.id}`, {
+      headers: bearer(t.need(op1.token, "operator A's token")),
+      summary: (d) => d && `name "${d.name}"  updatedAt ${d.updatedAt}`,
+    });
+    t.expectStatus(res, 200);
+    t.check(res.data?.name === station.name, `the name changed to "${res.data?.name}"`);
+    t.check(res.data?.updatedAt === station.updatedAt, 'updatedAt changed');
+    return 'nothing was written: the refusal came before any change.';
+  });
+
+  // 6 ---------------------------------------------------------------------------------------
+  section(6, 'Validation: injection and mass assignment', 'src/security/validation');
+
+  const injection = "X'; DROP TABLE station;--";
+  await step('6.1', 'an SQL injection string in a body field', '400', async (t) => {
+    const res = await t.request('POST', '/v1/stations', {
+      headers: bearer(t.need(op1.token, "operator A's token")),
+      json: {
+        code: injection,
+        name: 'x',
+        latitude: 0,
+        longitude: 0,
+        elevationM: 0,
+        timezone: 'UTC',
+      },
+    });
+    t.expectStatus(res, 400);
+    t.check(
+      (res.data?.errors || []).some((e) => e.field === 'code'),
+      'the error does not name the field code',
+    );
+    return 'ValidationPipe: code must match ^[A-Z0-9_-]{3,16}$; the string never reaches SQL (which is parameterised anyway).';
+  });
+
+  await step('6.2', 'an SQL injection string in a query filter', '200, 0 matches', async (t) => {
+    const token = t.need(op1.token, "operator A's token");
+    const res = await t.request('GET', `/v1/stations?name=${encodeURIComponent("' OR 1=1--")}`, {
+      headers: bearer(token),
+      summary: (d) => d && `data.length ${d.data?.length}  page.total ${d.page?.total}`,
+    });
+    t.expectStatus(res, 200);
+    t.check(
+      res.data?.page?.total === 0 && res.data?.data?.length === 0,
+      'the filter matched stations',
+    );
+    const all = await t.request('GET', '/v1/stations?limit=1', {
+      headers: bearer(token),
+      quiet: '(the table is still there)',
+    });
+    t.expectStatus(all, 200);
+    const total = all.data?.page?.total;
+    t.check(total > 0, 'no stations left');
+    return `a bound parameter: the text is searched for literally (ILIKE, % and _ escaped); 0 of ${total} stations match.`;
+  });
+
+  await step('6.3', 'register with an extra field role: admin', '400', async (t) => {
+    const res = await t.request('POST', '/v1/auth/register', {
+      json: {
+        email: `tour-eve-${RUN}@tour.invalid`,
+        password: 'twelve chars or more',
+        role: 'admin',
+      },
+    });
+    t.expectStatus(res, 400);
+    t.check(
+      (res.data?.errors || []).some((e) => e.field === 'role'),
+      'the error does not name role',
+    );
+    return 'whitelist + forbidNonWhitelisted: an unknown property is a 400 naming it, not silently dropped; no account was made.';
+  });
+
+  await step('6.4', 'a body that is not JSON', '415', async (t) => {
+    const res = await t.request('POST', '/v1/auth/login', {
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'email=admin',
+    });
+    t.expectStatus(res, 415);
+    return 'requireJsonBody: only application/json bodies reach a parser (a transport error: not an audit event).';
+  });
+
+  // 7 ---------------------------------------------------------------------------------------
+  section(7, 'Forged tokens', 'src/security/jwt');
+
+  await step('7.1', "operator A's genuine token on an admin route", '403', async (t) => {
+    const res = await t.request('GET', '/v1/users', {
+      headers: bearer(t.need(op1.token, "operator A's token")),
+    });
+    t.expectStatus(res, 403);
+    return 'authenticated, but the route needs the admin role: 403.';
+  });
+
+  await step(
+    '7.2',
+    'the same claims with role admin and alg none (no signature)',
+    '401',
+    async (t) => {
+      const real = decodeJwt(t.need(op1.token, "operator A's token"));
+      const header = { alg: 'none', typ: 'JWT' };
+      const payload = { ...real.payload, role: 'admin' };
+      out(
+        `    ${dim('forged')}  header ${JSON.stringify(header)}  payload {…, "role":"admin"}  signature ""`,
+      );
+      const res = await t.request('GET', '/v1/users', {
+        headers: bearer(`${b64url(header)}.${b64url(payload)}.`),
+      });
+      t.expectStatus(res, 401);
+      return "JwtStrategy pins algorithms: ['HS256']; an unsigned token is no token.";
+    },
+  );
+
+  await step(
+    '7.3',
+    'the genuine token with its payload changed to role admin',
+    '401',
+    async (t) => {
+      const real = decodeJwt(t.need(op1.token, "operator A's token"));
+      const payload = { ...real.payload, role: 'admin' };
+      out(
+        `    ${dim('forged')}  header ${JSON.stringify(real.header)}  payload {…, "role":"admin"}  signature (the original)`,
+      );
+      const res = await t.request('GET', '/v1/users', {
+        headers: bearer(`${real.rawHeader}.${b64url(payload)}.${real.signature}`),
+      });
+      t.expectStatus(res, 401);
+      return 'the HMAC no longer matches the payload; and the role is read from the database anyway, not from the token.';
+    },
+  );
+
+  // 8 ---------------------------------------------------------------------------------------
+  section(8, 'Rate limiting: failed logins lock the account', 'src/security/throttling');
+
+  await step(
+    '8.1',
+    "wrong passwords for operator B's account until the lock",
+    `401 … then 429`,
+    async (t) => {
+      const wrong = { email: op2.login.email, password: 'a wrong password, surely' };
+      const maxAttempts = ownServer ? LOGIN_FAILURES_LIMIT : 12;
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        const res = await t.request('POST', '/v1/auth/login', {
+          json: wrong,
+          quiet: `attempt ${attempt}, wrong password`,
+        });
+        if (res.status !== 401) break;
+      }
+      const failures = t.statuses.filter((s) => s === 401).length;
+      if (ownServer) {
+        t.check(
+          failures === LOGIN_FAILURES_LIMIT,
+          `${failures} of ${LOGIN_FAILURES_LIMIT} attempts answered 401`,
+        );
+      }
+      out(`    ${dim(`attempt ${t.statuses.length + 1}, wrong password again, in full:`)}`);
+      const res = await t.request('POST', '/v1/auth/login', {
+        json: wrong,
+        show: ['Retry-After', 'X-RateLimit-*'],
+      });
+      t.expectStatus(res, 429);
+      t.check(Number(res.headers.get('retry-after')) > 0, 'no Retry-After');
+      return `LoginAttemptsLimiter: after ${failures} failures the account is locked for 15 minutes, checked before argon2 runs.`;
+    },
+  );
+
+  await step('8.2', 'now the right password', '429', async (t) => {
+    const res = await t.request('POST', '/v1/auth/login', {
+      json: op2.login,
+      show: ['Retry-After'],
+    });
+    t.expectStatus(res, 429);
+    t.check(Number(res.headers.get('retry-after')) > 0, 'no Retry-After');
+    return 'during the lock even the right password is refused: guessing gains nothing.';
+  });
+
+  await step('8.3', "operator B's existing session is untouched", '200', async (t) => {
+    const res = await t.request('GET', '/v1/auth/me', {
+      headers: bearer(t.need(op2.token, "operator B's token")),
+      show: ['X-RateLimit-*'],
+      summary: (d) => d && `email ${d.email}  role ${d.role}`,
+    });
+    t.expectStatus(res, 200);
+    return 'the lock stops new logins only; per-IP and per-identity budgets show in X-RateLimit-* headers.';
+  });
+
+  // 9 ---------------------------------------------------------------------------------------
+  section(9, 'Audit trail of this tour', 'src/security/audit');
+
+  await step('9.1', 'the admin reads the audit log', '200, every layer recorded', async (t) => {
+    const token = t.need(ctx.adminToken, 'the admin token');
+    // Rejections are buffered and written about once a second: wait until the last one is in.
+    const from = new Date(STARTED_AT.getTime() - 5_000).toISOString();
+    const query = `/v1/audit-logs?from=${encodeURIComponent(from)}&limit=500`;
+    let res;
+    for (let tries = 0; tries < 20; tries++) {
+      res = await fetch(`${BASE}${query}`, {
+        headers: bearer(token),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const data = await res.json().catch(() => undefined);
+      if (res.status !== 200 || (data?.data || []).some((r) => r.action === 'rate_limit.exceeded'))
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    res = await t.request('GET', query, {
+      headers: bearer(token),
+      summary: (d) => d && `${d.data?.length} records`,
+    });
+    t.expectStatus(res, 200);
+    const rows = (res.data?.data || [])
+      .filter((r) => (r.requestId || '').startsWith(`tour-${RUN}-`))
+      .reverse();
+    out();
+    const lines = table(
+      ['id', 'step', 'action', 'outcome', 'status', 'actor', 'role', 'route'],
+      rows.map((r) => [
+        r.id,
+        r.requestId.split('-')[2],
+        r.occurrences > 1 ? `${r.action} ×${r.occurrences}` : r.action,
+        r.outcome,
+        r.httpStatus,
+        r.actorType,
+        r.actorRole || '',
+        r.route || '',
+      ]),
+    );
+    for (const line of lines) out(`      ${line}`);
+    out();
+    // Every change and every refusal of this tour must have its record, with the status the
+    // client saw. Not audited, by design: successful reads (counted in usage analytics) and the
+    // transport-level 413/415 of the body gate (audit-denials.listener.ts records 400, 401, 403,
+    // 429 and 5xx; audited handlers record their own failures, such as the ownership 404).
+    const byRequest = new Map(rows.map((r) => [r.requestId, r]));
+    const auditable = sent.filter(
+      (r) =>
+        !r.step.startsWith('9.') &&
+        r.status !== 413 &&
+        r.status !== 415 &&
+        (r.method !== 'GET' || r.status >= 400),
+    );
+    const missing = [];
+    for (const request of auditable) {
+      const record = byRequest.get(request.requestId);
+      const folded = rows.some(
+        (r) =>
+          r.occurrences > 1 &&
+          r.httpStatus === request.status &&
+          r.route?.endsWith(routeShape(request.path)),
+      );
+      if (!record && !folded)
+        missing.push(`${request.step} ${request.method} ${request.path} ${request.status}`);
+      else if (record) {
+        t.check(
+          record.httpStatus === request.status,
+          `${request.step}: recorded ${record.httpStatus}, the client got ${request.status}`,
+        );
+      }
+    }
+    t.check(missing.length === 0, `no audit record for: ${missing.join(', ')}`);
+    const actorOf = (step, status) =>
+      rows.find((r) => r.requestId?.split('-')[2] === step && r.httpStatus === status)?.actorType;
+    t.check(actorOf('2.1', 401) === 'anonymous', 'the 401 is not recorded as anonymous');
+    t.check(actorOf('4.1', 201) === 'api-key', 'the ingest is not recorded against the key');
+    t.check(
+      actorOf('4.3', 403) === 'api-key',
+      'the wrong-scope 403 is not recorded against the key',
+    );
+    t.check(actorOf('5.1', 404) === 'user', 'the ownership 404 is not recorded against operator B');
+    const everything = res.text;
+    const secrets = [
+      admin.password,
+      op1.login.password,
+      op2.login.password,
+      ctx.writeKey,
+      ctx.readKey,
+      op1.token,
+      op2.token,
+      ctx.adminToken,
+    ].filter((s) => typeof s === 'string');
+    t.check(
+      secrets.every(
+        (s) =>
+          !everything.includes(s) &&
+          !(s.startsWith('wxk_') && everything.includes(s.split('_').pop())),
+      ),
+      'a password, token or key secret appears in the audit log',
+    );
+    const folded = rows.reduce((n, r) => n + (r.occurrences > 1 ? r.occurrences - 1 : 0), 0);
+    return (
+      `${auditable.length} changes and refusals, ${rows.length} records` +
+      (folded ? ` (repeats folded: ×n)` : '') +
+      ': each with its actor and the status the client saw; no secret in any of them.'
+    );
+  });
+
+  await step('9.2', 'the admin verifies the hash chain', '200, valid', async (t) => {
+    const res = await t.request('GET', '/v1/audit-logs/verify', {
+      headers: bearer(t.need(ctx.adminToken, 'the admin token')),
+      summary: (d) => d && JSON.stringify(d),
+    });
+    t.expectStatus(res, 200);
+    t.check(res.data?.valid === true, 'the chain is not valid');
+    return `each record hashes the previous one; all ${res.data?.checked} recomputed and matched (a trigger refuses UPDATE/DELETE).`;
+  });
+}
+
+// --- the app -------------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Only what the app needs: nothing from the caller's shell (DATABASE_URL, REDIS_URL, …) leaks in. */
+function childEnv(port, admin) {
+  const env = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'LANG']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  return {
+    ...env,
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    PGLITE_DATA_DIR: 'memory://',
+    SEED_DEMO_DATA: 'true',
+    DOCS_ENABLED: 'false',
+    BOOTSTRAP_ADMIN_EMAIL: admin.email,
+    BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    CORS_ORIGINS: ALLOWED_ORIGIN,
+    RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL: String(LOGIN_FAILURES_LIMIT),
+  };
+}
+
+let child;
+let childOutput = '';
+
+/** Starts the app; resolves once /health/ready answers 200. */
+async function startApp(port, admin) {
+  // cwd outside the repository root: main.ts loads ./.env when present, and a developer's .env
+  // must not change what the tour shows.
+  child = spawn(process.execPath, [MAIN], {
+    cwd: __dirname,
+    env: childEnv(port, admin),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk) => {
+    childOutput = (childOutput + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exited)
+      throw new Error(`the app exited during start (code ${exited.code}, signal ${exited.signal})`);
+    try {
+      const res = await fetch(`${BASE}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(
+    `the app was not ready at ${BASE}/health/ready within ${START_TIMEOUT_MS / 1000}s`,
+  );
+}
+
+function childAlive() {
+  return child && child.exitCode === null && child.signalCode === null;
+}
+
+/** SIGTERM (the app flushes its audit buffer and closes the database), SIGKILL after 5 s. */
+async function stopApp() {
+  if (!childAlive()) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => childAlive() && child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+process.on('exit', () => {
+  if (childAlive()) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (childAlive()) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
+// --- main ----------------------------------------------------------------------------------
+
+function printSummary() {
+  section('✓', 'Summary');
+  out();
+  const lines = table(
+    ['step', 'what', 'expected', 'got', 'result'],
+    results.map((r) => [r.id, clip(r.title, 58), r.expected, r.got, r.ok ? 'ok' : 'FAILED']),
+  );
+  out(`  ${dim(lines[0])}`);
+  out(`  ${dim(lines[1])}`);
+  lines.slice(2).forEach((line, i) => out(`  ${results[i].ok ? line : red(line)}`));
+  const failed = results.filter((r) => !r.ok);
+  out();
+  if (failed.length === 0) {
+    out(green(bold(`  All ${results.length} steps behaved as described.`)));
+  } else {
+    out(red(bold(`  ${failed.length} of ${results.length} steps did NOT behave as described:`)));
+    for (const r of failed) out(red(`    ${r.id} ${r.title}: ${r.failures.join('; ')}`));
+  }
+  return failed.length === 0;
+}
+
+async function main() {
+  const tourUrl = process.env.TOUR_URL;
+  let admin;
+  const started = Date.now();
+  out(bold('Guided tour of the weather API security layers'));
+  if (tourUrl) {
+    BASE = tourUrl.replace(/\/+$/, '');
+    if (!process.env.TOUR_ADMIN_EMAIL || !process.env.TOUR_ADMIN_PASSWORD) {
+      throw new Error(
+        'TOUR_URL needs TOUR_ADMIN_EMAIL and TOUR_ADMIN_PASSWORD (an admin of that server)',
+      );
+    }
+    admin = { email: process.env.TOUR_ADMIN_EMAIL, password: process.env.TOUR_ADMIN_PASSWORD };
+    out(dim(`  server: ${BASE} (TOUR_URL), admin ${admin.email}`));
+    const res = await fetch(`${BASE}/health/ready`, { signal: AbortSignal.timeout(5000) }).catch(
+      (error) => {
+        throw new Error(`${BASE}/health/ready: ${error.cause?.code || error.message}`);
+      },
+    );
+    if (res.status !== 200) throw new Error(`${BASE}/health/ready answered ${res.status}`);
+  } else {
+    admin = {
+      email: `tour-admin-${RUN}@tour.invalid`,
+      password: randomBytes(18).toString('base64url'),
+    };
+    const port = await freePort();
+    BASE = `http://127.0.0.1:${port}`;
+    out(dim(`  app: node ${path.relative(ROOT, MAIN)} on ${BASE}`));
+    out(
+      dim(
+        '  database: embedded PGlite in memory (PGLITE_DATA_DIR=memory://), demo stations seeded',
+      ),
+    );
+    out(
+      dim(
+        `  first admin: ${admin.email} / ${shorten(admin.password, 4)} (generated); ` +
+          `CORS_ORIGINS=${ALLOWED_ORIGIN}; RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL=${LOGIN_FAILURES_LIMIT}`,
+      ),
+    );
+    await startApp(port, admin);
+    out(dim(`  ready in ${((Date.now() - started) / 1000).toFixed(1)} s`));
+  }
+
+  const tourStarted = Date.now();
+  await tour(admin, !tourUrl);
+  const ok = printSummary();
+  out(
+    dim(
+      `  tour ${((Date.now() - tourStarted) / 1000).toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    ),
+  );
+  return ok;
+}
+
+main()
+  .then(async (ok) => {
+    if (!ok && childOutput.trim()) {
+      out(dim('\n  the app\u2019s own output (warn and above), last lines:'));
+      for (const line of childOutput.trim().split('\n').slice(-20)) out(dim(`    ${line}`));
+    }
+    await stopApp();
+    process.exit(ok ? 0 : 1);
+  })
+  .catch(async (error) => {
+    out(red(bold(`\ntour aborted: ${error instanceof Error ? error.message : String(error)}`)));
+    if (childOutput.trim()) {
+      out(dim('  the app\u2019s output, last lines:'));
+      for (const line of childOutput.trim().split('\n').slice(-30)) out(dim(`    ${line}`));
+    }
+    if (results.length > 0) printSummary();
+    await stopApp();
+    process.exit(2);
+  });
