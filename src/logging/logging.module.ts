@@ -40,7 +40,9 @@ export class LoggingModule {
         req: (req: { id: unknown; method: unknown; url: unknown; remoteAddress: unknown }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          // The path, and the names of query parameters but not their values: a client may put
+          // a token in the query string (which we refuse), and it must not land in the logs.
+          ...describeUrl(req.url),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
@@ -54,6 +56,14 @@ export class LoggingModule {
       imports: [LoggerModule.forRoot({ pinoHttp: destination ? [options, destination] : options })],
     };
   }
+}
+
+export function describeUrl(url: unknown): { path: string; query?: string[] } {
+  const text = typeof url === 'string' ? url : '';
+  const index = text.indexOf('?');
+  if (index === -1) return { path: text };
+  const names = [...new URLSearchParams(text.slice(index + 1)).keys()];
+  return { path: text.slice(0, index), query: [...new Set(names)] };
 }
 
 function canLoad(moduleName: string): boolean {

@@ -69,6 +69,11 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
           [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetails' } },
         },
       };
+      // A route that declares its own 429 (login) still documents when to retry.
+      operation.responses['429'].headers = {
+        'Retry-After': headerRef('Retry-After'),
+        ...operation.responses['429'].headers,
+      };
     }
   }
   return document;

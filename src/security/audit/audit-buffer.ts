@@ -33,7 +33,8 @@ export class AuditBuffer implements OnModuleDestroy {
 
   add(event: AuditEvent): void {
     if (event.outcome === 'throttled') {
-      const key = `${event.actor.type}:${event.actor.id ?? event.clientIp}:${event.route}:${event.action}`;
+      const limit = String(event.details?.limit ?? '');
+      const key = `${event.actor.type}:${event.actor.id ?? event.clientIp}:${event.route}:${event.action}:${limit}`;
       const existing = this.folded.get(key);
       if (existing) {
         existing.occurrences += event.occurrences;

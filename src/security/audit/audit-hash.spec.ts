@@ -120,7 +120,10 @@ describe('chainHash', () => {
     ['clientIp', { clientIp: '10.0.0.2' }],
     ['userAgent', { userAgent: 'curl' }],
     ['route', { route: 'PATCH /v1/stations/:id' }],
-    ['details (a nested value)', { details: { count: 3, nested: { b: 1, a: [2, { d: 4, c: 4 }] } } }],
+    [
+      'details (a nested value)',
+      { details: { count: 3, nested: { b: 1, a: [2, { d: 4, c: 4 }] } } },
+    ],
     ['details (null)', { details: null }],
     ['occurrences', { occurrences: 2 }],
   ];

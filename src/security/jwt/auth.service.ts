@@ -34,13 +34,11 @@ export class AuthService {
    * timing tells which accounts exist.
    */
   async login(email: string, password: string): Promise<{ user: User; pair: TokenPairResponse }> {
-    await this.loginAttempts?.assertAllowed(email);
+    const refund = await this.loginAttempts?.begin(email);
     const user = await this.users.findByEmail(email);
     const ok = await this.hasher.verify(user?.passwordHash, password);
-    if (!ok || !user || user.disabledAt) {
-      await this.loginAttempts?.recordFailure(email);
-      throw new UnauthenticatedProblem();
-    }
+    if (!ok || !user || user.disabledAt) throw new UnauthenticatedProblem();
+    await refund?.();
     return { user, pair: await this.tokens.startSession(user) };
   }
 
@@ -53,11 +51,11 @@ export class AuthService {
     const user = await this.users.get(userId);
     // Guessing the current password with a stolen access token spends the same per-account
     // failure budget as guessing it at login.
-    await this.loginAttempts?.assertAllowed(user.email);
+    const refund = await this.loginAttempts?.begin(user.email);
     if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
-      await this.loginAttempts?.recordFailure(user.email);
       throw ValidationProblem.field('currentPassword', 'currentPassword is not correct');
     }
+    await refund?.();
     await this.users.setPassword(user.id, newPassword, () =>
       this.tokens.revokeAllSessions(user.id, 'password_changed'),
     );

@@ -3,19 +3,13 @@ import { ThrottlerStorage } from '@nestjs/throttler';
 /** What ThrottlerStorage.increment returns (the type is not exported by the package root). */
 export type StorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
-/** A counter as stored: hits in the current window, and when the window ends. */
-export interface CounterState {
-  totalHits: number;
-  /** Seconds until the window resets. */
-  timeToExpire: number;
-}
-
 /**
- * ThrottlerStorage plus a read without increment, which the failed-login limiter needs to
- * refuse an attempt before spending an argon2 verify on it.
+ * ThrottlerStorage plus a refund: the failed-login limiter counts an attempt before verifying
+ * the password (so parallel guesses cannot all slip past the check) and gives it back when the
+ * password was right.
  */
 export interface CounterStorage extends ThrottlerStorage {
-  peek(key: string): Promise<CounterState | undefined>;
+  decrement(key: string): Promise<void>;
 }
 
 export const COUNTER_STORAGE = Symbol('COUNTER_STORAGE');

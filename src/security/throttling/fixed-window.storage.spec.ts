@@ -111,15 +111,22 @@ describe('FixedWindowStorage', () => {
     expect(next.timeToBlockExpire).toBe(10);
   });
 
-  it('peek reads a counter without counting, and nothing once the window ended', async () => {
-    expect(await storage.peek('login-email:x')).toBeUndefined();
+  it('decrement gives a hit back within the window, never below zero, and not after it', async () => {
     await hit('login-email:x', Number.MAX_SAFE_INTEGER, 15 * MINUTE, 15 * MINUTE);
     await hit('login-email:x', Number.MAX_SAFE_INTEGER, 15 * MINUTE, 15 * MINUTE);
-    clock.advance(MINUTE);
-    expect(await storage.peek('login-email:x')).toEqual({ totalHits: 2, timeToExpire: 840 });
-    expect(await storage.peek('login-email:x')).toEqual({ totalHits: 2, timeToExpire: 840 });
-    clock.advance(14 * MINUTE);
-    expect(await storage.peek('login-email:x')).toBeUndefined();
+    await storage.decrement('login-email:x');
+    expect(
+      (await hit('login-email:x', Number.MAX_SAFE_INTEGER, 15 * MINUTE, 15 * MINUTE)).totalHits,
+    ).toBe(2);
+    for (let i = 0; i < 5; i += 1) await storage.decrement('login-email:x');
+    expect(
+      (await hit('login-email:x', Number.MAX_SAFE_INTEGER, 15 * MINUTE, 15 * MINUTE)).totalHits,
+    ).toBe(1);
+    clock.advance(15 * MINUTE);
+    await storage.decrement('login-email:x');
+    expect(
+      (await hit('login-email:x', Number.MAX_SAFE_INTEGER, 15 * MINUTE, 15 * MINUTE)).totalHits,
+    ).toBe(1);
   });
 
   it('sweep drops keys whose window and block are both over, and keeps the rest', async () => {

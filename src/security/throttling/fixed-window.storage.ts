@@ -1,5 +1,5 @@
 import { OnModuleDestroy } from '@nestjs/common';
-import { CounterState, CounterStorage, StorageRecord, msToSeconds } from './counter-storage';
+import { CounterStorage, StorageRecord, msToSeconds } from './counter-storage';
 
 interface Window {
   hits: number;
@@ -58,14 +58,10 @@ export class FixedWindowStorage implements CounterStorage, OnModuleDestroy {
     });
   }
 
-  peek(key: string): Promise<CounterState | undefined> {
-    const now = this.now();
+  decrement(key: string): Promise<void> {
     const window = this.windows.get(key);
-    if (!window || window.endsAt <= now) return Promise.resolve(undefined);
-    return Promise.resolve({
-      totalHits: window.hits,
-      timeToExpire: msToSeconds(window.endsAt - now),
-    });
+    if (window && window.endsAt > this.now() && window.hits > 0) window.hits -= 1;
+    return Promise.resolve();
   }
 
   /** Number of live keys; for tests and the bench note. */

@@ -8,8 +8,10 @@ const WINDOW_MS = 15 * 60_000;
 
 /**
  * Failed logins per account, whatever IPs they come from (credential stuffing spreads over
- * many). Checked before the password is verified; only failures count. The email is hashed so
- * the counter store never holds addresses.
+ * many). An attempt is counted before the password is verified, atomically in the counter store,
+ * so a burst of parallel guesses cannot all pass a check made before any of them is recorded;
+ * a correct password gives its count back, so only failures add up. Over the limit, the attempt
+ * is refused without an argon2 verify. The email is hashed: the store never holds addresses.
  */
 @Injectable()
 export class LoginAttemptsLimiter {
@@ -18,23 +20,23 @@ export class LoginAttemptsLimiter {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async assertAllowed(email: string): Promise<void> {
-    const state = await this.storage.peek(this.key(email));
+  /** Counts an attempt; returns the refund to call when the password turns out right. */
+  async begin(email: string): Promise<() => Promise<void>> {
+    const key = this.key(email);
     const limit = this.config.rateLimits.loginFailuresPerEmailPer15Minutes;
-    if (state && state.totalHits >= limit) {
-      throw new TooManyRequestsProblem(Math.max(1, state.timeToExpire), 'login-email');
-    }
-  }
-
-  async recordFailure(email: string): Promise<void> {
-    // The limit passed here only decides blocking inside the storage; assertAllowed decides.
-    await this.storage.increment(
-      this.key(email),
+    // The storage's own blocking is not used (limit = max): refused attempts are given back too.
+    const state = await this.storage.increment(
+      key,
       WINDOW_MS,
       Number.MAX_SAFE_INTEGER,
       WINDOW_MS,
       'login-email',
     );
+    if (state.totalHits > limit) {
+      await this.storage.decrement(key);
+      throw new TooManyRequestsProblem(Math.max(1, state.timeToExpire), 'login-email');
+    }
+    return () => this.storage.decrement(key);
   }
 
   private key(email: string): string {

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { CounterState, CounterStorage, StorageRecord, msToSeconds } from './counter-storage';
+import { CounterStorage, StorageRecord, msToSeconds } from './counter-storage';
 
 /**
  * One atomic step per request: count, start the window on the first hit, block past the limit.
@@ -58,10 +58,12 @@ export class RedisCounterStorage implements CounterStorage {
     };
   }
 
-  async peek(key: string): Promise<CounterState | undefined> {
-    const counter = `${this.prefix}${key}`;
-    const [hits, ttlMs] = await Promise.all([this.redis.get(counter), this.redis.pttl(counter)]);
-    if (hits === null || ttlMs <= 0) return undefined;
-    return { totalHits: Number(hits), timeToExpire: msToSeconds(ttlMs) };
+  /** Only a live counter is decremented: DECR on a missing key would create one without expiry. */
+  async decrement(key: string): Promise<void> {
+    await this.redis.eval(
+      "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0",
+      1,
+      `${this.prefix}${key}`,
+    );
   }
 }
