@@ -15,6 +15,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
+      // A leading underscore marks a parameter an interface requires but this code does not use.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
       // Nest builds DI and validation metadata from decorated classes; empty module classes are normal.
       '@typescript-eslint/no-extraneous-class': 'off',

@@ -33,7 +33,7 @@ export class AuditBuffer implements OnModuleDestroy {
 
   add(event: AuditEvent): void {
     if (event.outcome === 'throttled') {
-      const limit = String(event.details?.limit ?? '');
+      const limit = typeof event.details?.limit === 'string' ? event.details.limit : '';
       const key = `${event.actor.type}:${event.actor.id ?? event.clientIp}:${event.route}:${event.action}:${limit}`;
       const existing = this.folded.get(key);
       if (existing) {
