@@ -124,6 +124,23 @@ describe('HTTP pipeline (e2e)', () => {
     expect(await countRows(t, 'stations')).toBe(before);
   });
 
+  it('answers 400, not 500, for a body nested thousands of levels deep, and writes nothing', async () => {
+    const levels = 15_000; // ~75 kB: under the size limit, far over any real DTO's depth
+    const body = '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+    const before = await countRows(t, 'stations');
+    for (const path of ['/v1/stations', '/v1/auth/login']) {
+      const res = await request(t.server)
+        .post(path)
+        .set(t.auth)
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(PROBLEM_CONTENT_TYPE);
+      expect(JSON.stringify(res.body)).toContain('nested more than');
+    }
+    expect(await countRows(t, 'stations')).toBe(before);
+  });
+
   it('answers 413 for a 200 kB observation batch and writes none of it', async () => {
     const before = await countRows(t, 'observations');
     const start = Date.now() - 86_400_000;

@@ -24,23 +24,28 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
     ...document.components.headers,
     'Retry-After': {
       description: 'Seconds until the limit resets',
-      schema: { type: 'integer', minimum: 1 },
+      schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86400 },
     },
     'X-RateLimit-Limit-ip': {
       description: 'Requests allowed per window for this client IP',
-      schema: { type: 'integer' },
+      schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 1000000 },
     },
     'X-RateLimit-Remaining-ip': {
       description: 'Requests left in the current window',
-      schema: { type: 'integer' },
+      schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 1000000 },
     },
     'X-RateLimit-Reset-ip': {
       description: 'Seconds until the window resets',
-      schema: { type: 'integer' },
+      schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86400 },
     },
     'X-Request-Id': {
       description: 'Request id (the client’s, if a safe token, else a new UUID)',
-      schema: { type: 'string' },
+      schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$', maxLength: 64 },
+    },
+    'Access-Control-Allow-Origin': {
+      description:
+        'Only for browser requests from an origin listed in CORS_ORIGINS (none by default); never *',
+      schema: { type: 'string', format: 'uri', maxLength: 2048 },
     },
   };
   for (const pathItem of Object.values(document.paths)) {
@@ -49,8 +54,17 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
       if (!operation) continue;
       operation.security ??= [];
       for (const [status, response] of Object.entries(operation.responses)) {
-        response.headers = { ...response.headers, 'X-Request-Id': headerRef('X-Request-Id') };
-        if (status.startsWith('2')) {
+        response.headers = {
+          ...response.headers,
+          'X-Request-Id': headerRef('X-Request-Id'),
+          'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
+        };
+        // Middleware answers 413 and 415 before the per-IP limiter runs.
+        if (
+          (status.startsWith('2') || status.startsWith('4')) &&
+          status !== '413' &&
+          status !== '415'
+        ) {
           response.headers = {
             ...response.headers,
             'X-RateLimit-Limit-ip': headerRef('X-RateLimit-Limit-ip'),
@@ -72,8 +86,22 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
       // A route that declares its own 429 (login) still documents when to retry.
       operation.responses['429'].headers = {
         'Retry-After': headerRef('Retry-After'),
+        'X-RateLimit-Limit-ip': headerRef('X-RateLimit-Limit-ip'),
+        'X-RateLimit-Remaining-ip': headerRef('X-RateLimit-Remaining-ip'),
+        'X-RateLimit-Reset-ip': headerRef('X-RateLimit-Reset-ip'),
+        'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
         ...operation.responses['429'].headers,
       };
+      // `:id` path parameters go through UuidParam().
+      for (const parameter of (
+        operation as {
+          parameters?: Array<{ in?: string; name?: string; schema?: Record<string, unknown> }>;
+        }
+      ).parameters ?? []) {
+        if (parameter.in === 'path' && parameter.name === 'id') {
+          parameter.schema = { type: 'string', format: 'uuid', maxLength: 36 };
+        }
+      }
     }
   }
   return document;

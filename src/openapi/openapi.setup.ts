@@ -16,7 +16,16 @@ export function setupOpenApi(app: INestApplication): void {
         'Errors are RFC 9457 problem+json.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'Access token from POST /v1/auth/login: an HS256 JWS handled as RFC8725 recommends (algorithm pinned, iss, aud, exp and typ checked).',
+      },
+      BEARER_SCHEME,
+    )
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
     .build();
   const document = applyApiConventions(

@@ -67,6 +67,14 @@ export class ApiKeysService {
     dto: CreateApiKeyDto,
   ): Promise<{ key: ApiKey; secret: string }> {
     this.checkExpiry(dto.expiresAt);
+    // A key's own limit may exceed the default only when an admin grants it.
+    const defaultLimit = this.config.rateLimits.perApiKeyPerMinute;
+    if (caller.role !== 'admin' && (dto.rateLimitPerMinute ?? 0) > defaultLimit) {
+      throw ValidationProblem.field(
+        'rateLimitPerMinute',
+        `rateLimitPerMinute above ${defaultLimit} (the default for keys) needs an admin`,
+      );
+    }
     if (dto.stationId !== undefined) await this.checkStation(caller, dto.stationId);
     const generated = generateApiKey();
     const inserted = await this.keys.insert({

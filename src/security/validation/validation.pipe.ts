@@ -1,5 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { findReservedKey } from './reserved-keys';
+import { findJsonShapeProblem } from './json-shape';
 import { FieldError } from '../../common/problem-details/problem-details';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 
@@ -22,18 +22,13 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/**
- * class-transformer silently skips `__proto__` and `constructor` (its prototype-pollution guard),
- * so whitelisting never sees them and `{"constructor": ...}` would pass as valid. They are never
- * legitimate field names here: rejected like any unknown property, on every body and query.
- */
+/** Rejects reserved keys and over-deep nesting (see json-shape.ts) before transforming. */
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
-      const field = findReservedKey(value);
-      if (field !== undefined) {
-        throw new ValidationProblem([{ field, messages: [`property ${field} should not exist`] }]);
-      }
+      const problem = findJsonShapeProblem(value);
+      if (problem)
+        throw new ValidationProblem([{ field: problem.field, messages: [problem.message] }]);
     }
     return super.transform(value, metadata) as Promise<unknown>;
   }

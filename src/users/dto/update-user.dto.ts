@@ -1,18 +1,19 @@
+import { Omittable } from '../../common/validation/omittable.decorator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsIn } from 'class-validator';
 import { ROLES, Role } from '../user.entity';
 
 /** What an admin may change: the role, and whether the account is disabled. */
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES })
-  @IsOptional()
+  @Omittable()
   @IsIn(ROLES)
   role?: Role;
 
   @ApiPropertyOptional({
     description: 'true disables the user and revokes their sessions and keys at once',
   })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   disabled?: boolean;
 }

@@ -1,3 +1,4 @@
+import { Omittable } from '../../../common/validation/omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -9,7 +10,6 @@ import {
   IsInt,
   Max,
   Min,
-  IsOptional,
   IsString,
   IsUUID,
   Length,
@@ -32,7 +32,7 @@ export class CreateApiKeyDto {
   scopes!: ApiKeyScope[];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Bind the key to one station you manage' })
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   stationId?: string;
 
@@ -41,7 +41,7 @@ export class CreateApiKeyDto {
     maximum: 100000,
     description: 'Own requests-per-minute limit for this key',
   })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(1)
   @Max(100000)
@@ -51,7 +51,7 @@ export class CreateApiKeyDto {
     format: 'date-time',
     description: 'In the future, at most one year ahead',
   })
-  @IsOptional()
+  @Omittable()
   @ToDate()
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time with a time zone offset' })
   expiresAt?: Date;

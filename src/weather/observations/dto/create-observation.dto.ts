@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDate, IsNumber, IsOptional, Max, Min, NotEquals } from 'class-validator';
+import { IsDate, IsNumber, IsOptional, Max, Min, MinDate, NotEquals } from 'class-validator';
 import { IsNotFuture } from '../../../common/validation/is-not-future.decorator';
 import { ToDate } from '../../../common/validation/transforms';
 
 const FIVE_MINUTES_MS = 5 * 60 * 1000;
+/** Instrumental records start in the mid-19th century; anything earlier is a mistake. */
+const EARLIEST_OBSERVATION = new Date('1850-01-01T00:00:00Z');
 const finite = { allowNaN: false, allowInfinity: false };
 
 export class CreateObservationDto {
@@ -15,6 +17,7 @@ export class CreateObservationDto {
   @ToDate()
   @IsDate({ message: 'observedAt must be an ISO 8601 date-time with a time zone offset' })
   @IsNotFuture(FIVE_MINUTES_MS)
+  @MinDate(EARLIEST_OBSERVATION, { message: 'observedAt must not be before 1850-01-01' })
   observedAt!: Date;
 
   @ApiProperty({ minimum: -90, maximum: 60, example: 11.5 })
