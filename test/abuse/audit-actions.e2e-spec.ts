@@ -16,7 +16,7 @@ import {
   actorOf,
   auditOf,
   flushAudit,
-  issueKey,
+  createKey,
   sequential,
   signUp,
   statuses,
@@ -311,7 +311,7 @@ describe('API keys, stations, observations, users (e2e)', () => {
       .post('/v1/stations')
       .set(operator.auth)
       .send(stationBody());
-    const key = await issueKey(t, operator.auth, { scopes: ['observations:write'] });
+    const key = await createKey(t, operator.auth, { scopes: ['observations:write'] });
     const batch = [uniqueObservation(), uniqueObservation(), uniqueObservation()];
     const res = await request(t.server)
       .post(`/v1/stations/${station.body.id}/observations`)

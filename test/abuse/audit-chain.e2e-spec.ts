@@ -7,7 +7,7 @@ import {
   query,
   uniqueObservation,
 } from '../support/identity-helpers';
-import { flushAudit, issueKey, signUp, times } from '../support/abuse-helpers';
+import { flushAudit, createKey, signUp, times } from '../support/abuse-helpers';
 import { stationBody } from '../support/weather-helpers';
 
 /**
@@ -37,7 +37,7 @@ beforeAll(async () => {
   t = await startTestApp();
   operator = await signUp(t, 'operator');
   viewer = await signUp(t, 'viewer');
-  key = await issueKey(t, operator.auth, { scopes: ['observations:write', 'stations:read'] });
+  key = await createKey(t, operator.auth, { scopes: ['observations:write', 'stations:read'] });
   const station = await request(t.server)
     .post('/v1/stations')
     .set(operator.auth)

@@ -14,7 +14,7 @@ import {
   expectLimitAt,
   expectThrottled,
   fromIp,
-  issueKey,
+  createKey,
   rateHeader,
   sequential,
   signUp,
@@ -281,9 +281,9 @@ describe('API keys', () => {
   beforeAll(async () => {
     const owner = await signUp(t, 'operator');
     const headers = { ...owner.auth, ...anyIp() };
-    keyA = await issueKey(t, headers, { scopes: ['stations:read'] });
-    keyB = await issueKey(t, headers, { scopes: ['stations:read'] });
-    ownLimit = await issueKey(t, headers, {
+    keyA = await createKey(t, headers, { scopes: ['stations:read'] });
+    keyB = await createKey(t, headers, { scopes: ['stations:read'] });
+    ownLimit = await createKey(t, headers, {
       scopes: ['stations:read'],
       rateLimitPerMinute: LIMITS.ownKey,
     });

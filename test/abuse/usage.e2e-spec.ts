@@ -8,7 +8,7 @@ import {
   apiKeyHeader,
   uniqueObservation,
 } from '../support/identity-helpers';
-import { issueKey, signUp } from '../support/abuse-helpers';
+import { createKey, signUp } from '../support/abuse-helpers';
 import { stationBody } from '../support/weather-helpers';
 
 /**
@@ -62,8 +62,8 @@ beforeAll(async () => {
   otherOperator = await signUp(t, 'operator');
   const station = await request(t.server).post('/v1/stations').set(owner.auth).send(stationBody());
   stationId = station.body.id as string;
-  keyA = await issueKey(t, owner.auth, { scopes: ['stations:read', 'observations:write'] });
-  keyB = await issueKey(t, owner.auth, { scopes: ['stations:read'] });
+  keyA = await createKey(t, owner.auth, { scopes: ['stations:read', 'observations:write'] });
+  keyB = await createKey(t, owner.auth, { scopes: ['stations:read'] });
 
   const a = (path: string) => request(t.server).get(path).set(keyA.auth);
   const statuses: number[] = [];

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
+import { createStation } from '../support/fixtures';
 import { TestApp, startTestApp } from '../support/test-app';
 
 /**
@@ -67,16 +68,13 @@ describe('fuzzing query and path parameters (fast-check)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const station = await request(t.server).post('/v1/stations').set(t.auth).send({
-      code: 'FUZZ_Q',
-      name: 'Fuzz query',
-      latitude: 1,
-      longitude: 2,
-      elevationM: 3,
-      timezone: 'Europe/Berlin',
-    });
-    expect(station.status).toBe(201);
-    stationId = (station.body as { id: string }).id;
+    stationId = (
+      await createStation(t.server, t.auth, {
+        code: 'FUZZ_Q',
+        name: 'Fuzz query',
+        timezone: 'Europe/Berlin',
+      })
+    ).id;
     const observations = await request(t.server)
       .post(`/v1/stations/${stationId}/observations`)
       .set(t.auth)

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
+import { createStation } from '../support/fixtures';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 
 /**
@@ -316,16 +317,13 @@ describe('fuzzing the write endpoints (fast-check)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const station = await request(t.server).post('/v1/stations').set(t.auth).send({
-      code: 'FUZZ_HOME',
-      name: 'Fuzz home',
-      latitude: 1,
-      longitude: 2,
-      elevationM: 3,
-      timezone: 'UTC',
-    });
-    expect(station.status).toBe(201);
-    stationId = (station.body as { id: string }).id;
+    stationId = (
+      await createStation(t.server, t.auth, {
+        code: 'FUZZ_HOME',
+        name: 'Fuzz home',
+        timezone: 'UTC',
+      })
+    ).id;
 
     // A viewer for the admin to PATCH, who also uses their own session for change-password.
     const email = 'fuzz-member@test.example';

@@ -6,18 +6,9 @@ import { FindOptionsWhere } from 'typeorm';
 import { AuditBuffer } from '../../src/security/audit/audit-buffer';
 import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
 import type { Role } from '../../src/users/user.entity';
-import {
-  CreatedKey,
-  Headers,
-  SignedInUser,
-  apiKeyHeader,
-  bearerHeader,
-  newPassword,
-  postKey,
-  splitKey,
-  uniqueEmail,
-} from './identity-helpers';
-import type { ApiKeyScope } from '../../src/security/authorization/principal';
+/** Keys are made by identity-helpers' createKey (rateLimitPerMinute included). */
+export { createKey } from './identity-helpers';
+import { Headers, SignedInUser, bearerHeader, newPassword, uniqueEmail } from './identity-helpers';
 import type { TestApp } from './test-app';
 import { PROBLEM_CONTENT_TYPE } from './weather-helpers';
 
@@ -82,25 +73,6 @@ export async function signUp(t: TestApp, role: Role): Promise<SignedInUser> {
   const { accessToken, refreshToken } = res.body as { accessToken: string; refreshToken: string };
   const auth = bearerHeader(accessToken);
   return { id, email, password, role, session: { accessToken, refreshToken, auth }, auth };
-}
-
-/** POST /v1/api-keys with any body (createKey of identity-helpers, plus rateLimitPerMinute). */
-export async function issueKey(
-  t: TestApp,
-  headers: Headers,
-  body: { scopes: ApiKeyScope[]; rateLimitPerMinute?: number; stationId?: string },
-): Promise<CreatedKey> {
-  const res = await postKey(t, headers, { name: 'abuse test key', ...body });
-  if (res.status !== 201) throw new Error(`issueKey: ${res.status} ${JSON.stringify(res.body)}`);
-  const created = res.body as { id: string; key: string; ownerId: string; scopes: ApiKeyScope[] };
-  return {
-    id: created.id,
-    key: created.key,
-    ...splitKey(created.key),
-    ownerId: created.ownerId,
-    scopes: created.scopes,
-    auth: apiKeyHeader(created.key),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -218,7 +218,13 @@ export function postKey(t: TestApp, headers: Headers, body: Record<string, unkno
 export async function createKey(
   t: TestApp,
   headers: Headers,
-  body: { scopes: ApiKeyScope[]; stationId?: string; expiresAt?: string; name?: string },
+  body: {
+    scopes: ApiKeyScope[];
+    stationId?: string;
+    expiresAt?: string;
+    name?: string;
+    rateLimitPerMinute?: number;
+  },
 ): Promise<CreatedKey> {
   const res = await postKey(t, headers, { name: 'test key', ...body });
   if (res.status !== 201) throw new Error(`createKey: ${res.status} ${JSON.stringify(res.body)}`);
