@@ -253,9 +253,11 @@ describe('API4 one expensive request (e2e)', () => {
     // PGlite ignores start-up parameters; on a PostgreSQL server (CI) the server enforces it.
     // test/lifecycle.e2e-spec.ts proves the cancellation (SQLSTATE 57014) there.
     if (process.env.DATABASE_URL) {
-      const [row] =
-        await t.dataSource.query<Array<{ statement_timeout: string }>>('SHOW statement_timeout');
-      expect(row.statement_timeout).toBe(`${t.config.database.statementTimeoutMs}ms`);
+      // pg_settings gives the value in its unit (ms); SHOW would print 5000ms as "5s".
+      const [row] = await t.dataSource.query<Array<{ setting: string; unit: string }>>(
+        "SELECT setting, unit FROM pg_settings WHERE name = 'statement_timeout'",
+      );
+      expect(row).toEqual({ setting: String(t.config.database.statementTimeoutMs), unit: 'ms' });
     }
   });
 });
