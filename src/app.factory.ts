@@ -17,6 +17,8 @@ export async function createApp(
     // The JSON parser is registered by configureApp, after the content-type gate, with a limit.
     bodyParser: false,
     bufferLogs: true,
+    // Nest's own start-up lines print before pino takes over; silent means silent.
+    ...(config.logLevel === 'silent' ? { logger: false as const } : {}),
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
