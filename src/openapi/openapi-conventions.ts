@@ -48,6 +48,7 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
       schema: { type: 'string', format: 'uri', maxLength: 2048 },
     },
   };
+  boundFormattedStrings(document);
   for (const pathItem of Object.values(document.paths)) {
     for (const method of METHODS) {
       const operation = (pathItem as Record<string, Operation | undefined>)[method];
@@ -105,4 +106,32 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
     }
   }
   return document;
+}
+
+/** The longest valid value of each string format the API uses. */
+const FORMAT_MAX_LENGTH: Record<string, number> = {
+  uuid: 36,
+  'date-time': 35, // 2026-11-23T10:00:00.000000+05:45
+  date: 10,
+  email: 254,
+  uri: 2048,
+};
+
+/**
+ * Strings with a format have a natural maximum length; stating it lets clients and scanners
+ * see the bound the validators already enforce (OWASP API4: every string is bounded).
+ */
+function boundFormattedStrings(document: OpenAPIObject): void {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    const schema = node as Record<string, unknown>;
+    const max = typeof schema.format === 'string' ? FORMAT_MAX_LENGTH[schema.format] : undefined;
+    if (schema.type === 'string' && max !== undefined && schema.maxLength === undefined) {
+      schema.maxLength = max;
+    }
+    Object.values(schema).forEach(visit);
+  };
+  visit(document.components?.schemas);
+  visit(document.paths);
 }

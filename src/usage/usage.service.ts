@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ValidationProblem } from '../common/problem-details/problem.exception';
 import { UsageQuery } from './dto/usage.query';
-import { ApiKeyUsage, CallerTotal, EndpointTotal, TopUsage } from './dto/usage.response';
+import {
+  ApiKeyUsage,
+  CallerTotal,
+  EndpointTotal,
+  TopUsage,
+  USAGE_KEY_RANGE_DAYS,
+} from './dto/usage.response';
 import { UsageRecorder } from './usage.recorder';
 
 const DAY_MS = 86_400_000;
@@ -16,7 +22,7 @@ export class UsageService {
   ) {}
 
   async forApiKey(apiKeyId: string, query: UsageQuery): Promise<ApiKeyUsage> {
-    const { from, to } = await this.prepare(query);
+    const { from, to } = await this.prepare(query, USAGE_KEY_RANGE_DAYS);
     const rows = await this.dataSource.query<
       Array<{ hour: Date; route: string; requests: number; errors: number }>
     >(
@@ -35,7 +41,7 @@ export class UsageService {
   }
 
   async top(query: UsageQuery): Promise<TopUsage> {
-    const { from, to } = await this.prepare(query);
+    const { from, to } = await this.prepare(query, MAX_RANGE_DAYS);
     const endpoints = await this.dataSource.query<EndpointTotal[]>(
       `SELECT route, sum(requests)::int AS requests, sum(errors)::int AS errors
          FROM usage_hourly WHERE hour >= $1 AND hour < $2
@@ -53,12 +59,12 @@ export class UsageService {
   }
 
   /** Validates the range, and flushes pending counters so the answer includes them. */
-  private async prepare(query: UsageQuery): Promise<{ from: Date; to: Date }> {
+  private async prepare(query: UsageQuery, maxDays: number): Promise<{ from: Date; to: Date }> {
     const to = query.to ?? new Date(Date.now() + 3_600_000);
     const from = query.from ?? new Date(to.getTime() - DAY_MS - 3_600_000);
     if (from >= to) throw ValidationProblem.field('from', 'from must be before to');
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
-      throw ValidationProblem.field('from', `the range must not exceed ${MAX_RANGE_DAYS} days`);
+    if (to.getTime() - from.getTime() > maxDays * DAY_MS) {
+      throw ValidationProblem.field('from', `the range must not exceed ${maxDays} days`);
     }
     await this.recorder.flush();
     return { from, to };

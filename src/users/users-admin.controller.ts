@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PageQuery } from '../common/pagination/page.query';
 import { UuidParam } from '../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { ApiKeysService } from '../security/api-key/api-keys.service';
@@ -29,8 +30,13 @@ export class UsersAdminController {
   @Get()
   @ApiOperation({ summary: 'All users' })
   @ApiOkResponse({ type: UserPage })
-  async list(): Promise<UserPage> {
-    return { data: (await this.users.list()).map((u) => UserResponse.from(u)) };
+  @ApiProblems(400)
+  async list(@Query() query: PageQuery): Promise<UserPage> {
+    const [users, total] = await this.users.list(query);
+    return {
+      data: users.map((u) => UserResponse.from(u)),
+      page: { limit: query.limit, offset: query.offset, total },
+    };
   }
 
   @Get(':id')

@@ -31,8 +31,12 @@ export class UsersService {
     return user;
   }
 
-  list(): Promise<User[]> {
-    return this.users.find({ order: { createdAt: 'ASC' } });
+  list(page: { limit: number; offset: number }): Promise<[User[], number]> {
+    return this.users.findAndCount({
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
   }
 
   count(): Promise<number> {

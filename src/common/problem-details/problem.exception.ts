@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { FieldError, ProblemType } from './problem-details';
+import { FIELD_ERROR_LIMITS, FieldError, ProblemType } from './problem-details';
 
 /**
  * An HttpException that carries the problem type and field errors to the filter.
@@ -22,13 +22,29 @@ export class ProblemException extends HttpException {
 
 export class ValidationProblem extends ProblemException {
   constructor(fieldErrors: FieldError[], detail = 'The request body or parameters are invalid.') {
-    super(400, 'Validation failed', detail, ProblemType.validation, fieldErrors);
+    super(
+      400,
+      'Validation failed',
+      detail.slice(0, 500),
+      ProblemType.validation,
+      capped(fieldErrors),
+    );
   }
 
   /** A single-field failure found after the DTO passed (e.g. a range that is too wide). */
   static field(field: string, message: string): ValidationProblem {
     return new ValidationProblem([{ field, messages: [message] }], message);
   }
+}
+
+function capped(errors: FieldError[]): FieldError[] {
+  const limits = FIELD_ERROR_LIMITS;
+  return errors.slice(0, limits.fields).map((error) => ({
+    field: error.field.slice(0, limits.fieldLength),
+    messages: error.messages
+      .slice(0, limits.messagesPerField)
+      .map((m) => m.slice(0, limits.messageLength)),
+  }));
 }
 
 export class ConflictProblem extends ProblemException {

@@ -49,8 +49,10 @@ export class ApiKeysController {
     @CurrentPrincipal() caller: UserPrincipal,
     @Query() query: ListApiKeysQuery,
   ): Promise<ApiKeyList> {
+    const [keys, total] = await this.apiKeys.list(caller, query, query.ownerId);
     return {
-      data: (await this.apiKeys.list(caller, query.ownerId)).map((k) => ApiKeyResponse.from(k)),
+      data: keys.map((k) => ApiKeyResponse.from(k)),
+      page: { limit: query.limit, offset: query.offset, total },
     };
   }
 

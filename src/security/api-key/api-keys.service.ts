@@ -90,12 +90,21 @@ export class ApiKeysService {
     return { key: await this.getById(inserted.identifiers[0].id as string), secret: generated.key };
   }
 
-  list(caller: UserPrincipal, ownerId?: string): Promise<ApiKey[]> {
+  list(
+    caller: UserPrincipal,
+    page: { limit: number; offset: number },
+    ownerId?: string,
+  ): Promise<[ApiKey[], number]> {
     if (ownerId !== undefined && caller.role !== 'admin' && ownerId !== caller.userId) {
       throw ValidationProblem.field('ownerId', 'only admins may list the keys of other users');
     }
     const owner = caller.role === 'admin' ? ownerId : caller.userId;
-    return this.keys.find({ where: owner ? { ownerId: owner } : {}, order: { createdAt: 'ASC' } });
+    return this.keys.findAndCount({
+      where: owner ? { ownerId: owner } : {},
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
   }
 
   /** Someone else's key is "not found" (API1:2023). */

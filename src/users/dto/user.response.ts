@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MAX_PAGE, PageInfo } from '../../common/pagination/page.query';
 import { ROLES, Role, User } from '../user.entity';
 
 /** The public view of a user: never the password hash. */
 export class UserResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: 'ada@example.com' }) email!: string;
+  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 254 }) email!: string;
   @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) disabledAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
@@ -21,5 +22,6 @@ export class UserResponse {
 }
 
 export class UserPage {
-  @ApiProperty({ type: [UserResponse] }) data!: UserResponse[];
+  @ApiProperty({ type: [UserResponse], maxItems: MAX_PAGE }) data!: UserResponse[];
+  @ApiProperty() page!: PageInfo;
 }

@@ -1,14 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MAX_PAGE, PageInfo } from '../../../common/pagination/page.query';
 import { API_KEY_SCOPES, ApiKeyScope } from '../../authorization/principal';
 import { ApiKey } from '../api-key.entity';
 
 /** A key's metadata. Never its secret or hash. */
 export class ApiKeyResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ description: 'Public key id (the middle part of the key)' }) keyId!: string;
-  @ApiProperty() name!: string;
+  @ApiProperty({
+    description: 'Public key id (the middle part of the key)',
+    pattern: '^[0-9a-f]{16}$',
+    maxLength: 16,
+  })
+  keyId!: string;
+  @ApiProperty({ maxLength: 100 }) name!: string;
   @ApiProperty({ format: 'uuid' }) ownerId!: string;
-  @ApiProperty({ enum: API_KEY_SCOPES, isArray: true }) scopes!: ApiKeyScope[];
+  @ApiProperty({ enum: API_KEY_SCOPES, isArray: true, maxItems: API_KEY_SCOPES.length })
+  scopes!: ApiKeyScope[];
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) stationId!: string | null;
   @ApiProperty({ nullable: true, type: Number }) rateLimitPerMinute!: number | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt!: string | null;
@@ -39,10 +46,12 @@ export class ApiKeyCreatedResponse extends ApiKeyResponse {
   @ApiProperty({
     description: 'The full key. Shown this once; store it now.',
     example: 'wxk_0123456789abcdef_…',
+    maxLength: 64,
   })
   key!: string;
 }
 
 export class ApiKeyList {
-  @ApiProperty({ type: [ApiKeyResponse] }) data!: ApiKeyResponse[];
+  @ApiProperty({ type: [ApiKeyResponse], maxItems: MAX_PAGE }) data!: ApiKeyResponse[];
+  @ApiProperty() page!: PageInfo;
 }

@@ -23,7 +23,12 @@ export class CreateApiKeyDto {
   @Length(1, 100)
   name!: string;
 
-  @ApiProperty({ enum: API_KEY_SCOPES, isArray: true, example: ['observations:write'] })
+  @ApiProperty({
+    enum: API_KEY_SCOPES,
+    isArray: true,
+    maxItems: API_KEY_SCOPES.length,
+    example: ['observations:write'],
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(API_KEY_SCOPES.length)

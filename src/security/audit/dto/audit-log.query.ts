@@ -5,13 +5,17 @@ import { ToDate, ToInt } from '../../../common/validation/transforms';
 const OUTCOMES = ['success', 'denied', 'invalid', 'throttled', 'error'] as const;
 
 export class AuditLogQuery {
-  @ApiPropertyOptional({ description: 'Actor id (user id or API-key id)' })
+  @ApiPropertyOptional({
+    description: 'Actor id (user id or API-key id)',
+    pattern: '^[A-Za-z0-9-]{1,64}$',
+    maxLength: 64,
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9-]{1,64}$/)
   actor?: string;
 
-  @ApiPropertyOptional({ example: 'auth.login.failed' })
+  @ApiPropertyOptional({ example: 'auth.login.failed', pattern: '^[a-z_.]{1,64}$', maxLength: 64 })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z_.]{1,64}$/)
@@ -42,7 +46,10 @@ export class AuditLogQuery {
   @Max(500)
   limit: number = 100;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from nextCursor (newest first)' })
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from nextCursor (newest first)',
+    maxLength: 200,
+  })
   @IsOptional()
   @IsString()
   cursor?: string;

@@ -2,26 +2,26 @@ import { ApiProperty } from '@nestjs/swagger';
 import { AuditLogEntry } from '../audit-log.entity';
 
 export class AuditLogRecord {
-  @ApiProperty() id!: string;
+  @ApiProperty({ pattern: '^[0-9]{1,19}$', maxLength: 19 }) id!: string;
   @ApiProperty({ format: 'date-time' }) occurredAt!: string;
-  @ApiProperty({ nullable: true, type: String }) requestId!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 64 }) requestId!: string | null;
   @ApiProperty({ enum: ['user', 'api-key', 'anonymous'] }) actorType!: string;
-  @ApiProperty({ nullable: true, type: String }) actorId!: string | null;
-  @ApiProperty({ nullable: true, type: String }) actorRole!: string | null;
-  @ApiProperty({ nullable: true, type: String }) authMethod!: string | null;
-  @ApiProperty() action!: string;
-  @ApiProperty({ nullable: true, type: String }) resourceType!: string | null;
-  @ApiProperty({ nullable: true, type: String }) resourceId!: string | null;
-  @ApiProperty() outcome!: string;
+  @ApiProperty({ nullable: true, type: String, maxLength: 64 }) actorId!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 16 }) actorRole!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 16 }) authMethod!: string | null;
+  @ApiProperty({ maxLength: 64 }) action!: string;
+  @ApiProperty({ nullable: true, type: String, maxLength: 32 }) resourceType!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 64 }) resourceId!: string | null;
+  @ApiProperty({ enum: ['success', 'denied', 'invalid', 'throttled', 'error'] }) outcome!: string;
   @ApiProperty() httpStatus!: number;
-  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
-  @ApiProperty({ nullable: true, type: String }) clientIp!: string | null;
-  @ApiProperty({ nullable: true, type: String }) userAgent!: string | null;
-  @ApiProperty({ nullable: true, type: String }) route!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 200 }) reason!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 64 }) clientIp!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 200 }) userAgent!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 200 }) route!: string | null;
   @ApiProperty({ nullable: true, type: Object }) details!: Record<string, unknown> | null;
   @ApiProperty() occurrences!: number;
-  @ApiProperty() prevHash!: string;
-  @ApiProperty() hash!: string;
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$', maxLength: 64 }) prevHash!: string;
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$', maxLength: 64 }) hash!: string;
 
   static from(row: AuditLogEntry): AuditLogRecord {
     return { ...row, occurredAt: row.occurredAt.toISOString() };
@@ -29,12 +29,12 @@ export class AuditLogRecord {
 }
 
 export class AuditLogPage {
-  @ApiProperty({ type: [AuditLogRecord] }) data!: AuditLogRecord[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ type: [AuditLogRecord], maxItems: 500 }) data!: AuditLogRecord[];
+  @ApiProperty({ nullable: true, type: String, maxLength: 200 }) nextCursor!: string | null;
 }
 
 export class ChainVerificationResponse {
   @ApiProperty() valid!: boolean;
   @ApiProperty() checked!: number;
-  @ApiProperty({ nullable: true, type: String }) firstInvalidId!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 19 }) firstInvalidId!: string | null;
 }

@@ -3,7 +3,7 @@ import { IsString, Length } from 'class-validator';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../../users/password-hasher';
 
 export class ChangePasswordDto {
-  @ApiProperty()
+  @ApiProperty({ minLength: 1, maxLength: PASSWORD_MAX })
   @IsString()
   @Length(1, PASSWORD_MAX)
   currentPassword!: string;

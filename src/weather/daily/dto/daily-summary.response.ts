@@ -17,6 +17,6 @@ export class DailySummary {
 
 export class DailySummaryList {
   @ApiProperty({ format: 'uuid' }) stationId!: string;
-  @ApiProperty() timezone!: string;
-  @ApiProperty({ type: [DailySummary] }) data!: DailySummary[];
+  @ApiProperty({ maxLength: 64 }) timezone!: string;
+  @ApiProperty({ type: [DailySummary], maxItems: 366 }) data!: DailySummary[];
 }

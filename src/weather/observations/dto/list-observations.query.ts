@@ -28,7 +28,10 @@ export class ListObservationsQuery {
   @Max(1000)
   limit: number = 100;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page’s nextCursor' })
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from the previous page’s nextCursor',
+    maxLength: 200,
+  })
   @IsOptional()
   @IsString()
   cursor?: string;

@@ -28,10 +28,11 @@ export class ObservationResponse {
 }
 
 export class ObservationPage {
-  @ApiProperty({ type: [ObservationResponse] }) data!: ObservationResponse[];
+  @ApiProperty({ type: [ObservationResponse], maxItems: 1000 }) data!: ObservationResponse[];
   @ApiProperty({
     nullable: true,
     type: String,
+    maxLength: 200,
     description: 'Pass as `cursor` for the next page; null on the last',
   })
   nextCursor!: string | null;

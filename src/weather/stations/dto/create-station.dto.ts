@@ -1,12 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNumber, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsNumber, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsIanaTimezone } from '../../../common/validation/is-iana-timezone.decorator';
 
 export const STATION_CODE = /^[A-Z0-9_-]{3,16}$/;
 
 /** Fields a caller may set. ownerId is absent on purpose: it comes from the caller's identity. */
 export class CreateStationDto {
-  @ApiProperty({ example: 'BER_TEGEL', pattern: STATION_CODE.source })
+  @ApiProperty({ example: 'BER_TEGEL', pattern: STATION_CODE.source, maxLength: 16 })
   @IsString()
   @Matches(STATION_CODE, { message: 'code must be 3-16 characters of A-Z, 0-9, _ or -' })
   code!: string;
@@ -34,8 +34,9 @@ export class CreateStationDto {
   @Max(9000)
   elevationM!: number;
 
-  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone name' })
+  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone name', maxLength: 64 })
   @IsString()
+  @MaxLength(64)
   @IsIanaTimezone()
   timezone!: string;
 }

@@ -4,7 +4,12 @@ import { ToInt, ToNumber } from '../../../common/validation/transforms';
 import { STATION_CODE } from './create-station.dto';
 
 export class ListStationsQuery {
-  @ApiPropertyOptional({ description: 'Exact station code', example: 'BER_TEGEL' })
+  @ApiPropertyOptional({
+    description: 'Exact station code',
+    example: 'BER_TEGEL',
+    pattern: STATION_CODE.source,
+    maxLength: 16,
+  })
   @IsOptional()
   @IsString()
   @Matches(STATION_CODE, { message: 'code must be 3-16 characters of A-Z, 0-9, _ or -' })

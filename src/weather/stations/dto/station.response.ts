@@ -1,15 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageInfo } from '../../../common/pagination/page.query';
 import { Station } from '../station.entity';
 
 /** What a client sees of a station; built field by field so nothing leaks by accident. */
 export class StationResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() code!: string;
-  @ApiProperty() name!: string;
+  @ApiProperty({ maxLength: 16 }) code!: string;
+  @ApiProperty({ maxLength: 100 }) name!: string;
   @ApiProperty() latitude!: number;
   @ApiProperty() longitude!: number;
   @ApiProperty() elevationM!: number;
-  @ApiProperty() timezone!: string;
+  @ApiProperty({ maxLength: 64 }) timezone!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) ownerId!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -30,13 +31,7 @@ export class StationResponse {
   }
 }
 
-export class PageInfo {
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
-  @ApiProperty() total!: number;
-}
-
 export class StationPage {
-  @ApiProperty({ type: [StationResponse] }) data!: StationResponse[];
+  @ApiProperty({ type: [StationResponse], maxItems: 100 }) data!: StationResponse[];
   @ApiProperty() page!: PageInfo;
 }
