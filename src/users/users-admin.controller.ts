@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PageQuery } from '../common/pagination/page.query';
+import { PageQuery, toPage } from '../common/pagination/page.query';
 import { UuidParam } from '../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { ApiKeysService } from '../security/api-key/api-keys.service';
@@ -32,11 +32,7 @@ export class UsersAdminController {
   @ApiOkResponse({ type: UserPage })
   @ApiProblems(400)
   async list(@Query() query: PageQuery): Promise<UserPage> {
-    const [users, total] = await this.users.list(query);
-    return {
-      data: users.map((u) => UserResponse.from(u)),
-      page: { limit: query.limit, offset: query.offset, total },
-    };
+    return toPage(await this.users.list(query), query, (u) => UserResponse.from(u));
   }
 
   @Get(':id')

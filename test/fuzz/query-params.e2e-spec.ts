@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { createStation } from '../support/fixtures';
+import { FUZZ_RUNS, FUZZ_SEED } from '../support/fuzz-settings';
+import { LEAK_MARKERS } from '../support/weather-helpers';
 import { TestApp, startTestApp } from '../support/test-app';
 
 /**
@@ -16,11 +18,6 @@ import { TestApp, startTestApp } from '../support/test-app';
  * Deterministic: each parameter first gets each of KILLER_VALUES (fast-check examples), then
  * FUZZ_RUNS random query strings from the fixed seed FUZZ_SEED.
  */
-
-const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
-
-const LEAK_MARKERS = ['    at ', 'node_modules', 'QueryFailedError', 'SELECT ', 'at Object.'];
 
 /** Already percent-encoded values that have broken query handling before. */
 const KILLER_VALUES = [
@@ -263,7 +260,12 @@ describe('fuzzing query and path parameters (fast-check)', () => {
 
   async function run(label: string, property: fc.IAsyncProperty<[string]>, ex: [string][]) {
     try {
-      await fc.assert(property, { seed: SEED, numRuns: RUNS, endOnFailure: true, examples: ex });
+      await fc.assert(property, {
+        seed: FUZZ_SEED,
+        numRuns: FUZZ_RUNS,
+        endOnFailure: true,
+        examples: ex,
+      });
     } catch (error) {
       const cause =
         error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
@@ -274,7 +276,7 @@ describe('fuzzing query and path parameters (fast-check)', () => {
         .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line));
       throw new Error(
         [
-          `${label}: fuzzing failed with seed ${SEED} (reproduce: FUZZ_SEED=${SEED} npm run test:e2e -- test/fuzz)`,
+          `${label}: fuzzing failed with seed ${FUZZ_SEED} (reproduce: FUZZ_SEED=${FUZZ_SEED} npm run test:e2e -- test/fuzz)`,
           ...report,
           cause ? `Assertion: ${cause}` : '',
         ].join('\n'),

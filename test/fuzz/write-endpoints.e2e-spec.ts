@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { createStation } from '../support/fixtures';
+import { FUZZ_RUNS, FUZZ_SEED } from '../support/fuzz-settings';
+import { LEAK_MARKERS } from '../support/weather-helpers';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 
 /**
@@ -21,12 +23,6 @@ import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
  * endpoint. A failure prints the seed, the fast-check path and the request that broke it;
  * rerun with FUZZ_SEED=<seed> to reproduce.
  */
-
-const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
-
-/** Strings that must never reach a client: driver errors, SQL text, stack frames. */
-const LEAK_MARKERS = ['    at ', 'node_modules', 'QueryFailedError', 'SELECT ', 'at Object.'];
 
 // ---------------------------------------------------------------------------------------------
 // Hostile values
@@ -248,7 +244,7 @@ function describeFailure(endpoint: string, error: unknown): string {
   const report = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
   return [
-    `${endpoint}: fuzzing failed with seed ${SEED} (reproduce: FUZZ_SEED=${SEED} npm run test:e2e -- test/fuzz)`,
+    `${endpoint}: fuzzing failed with seed ${FUZZ_SEED} (reproduce: FUZZ_SEED=${FUZZ_SEED} npm run test:e2e -- test/fuzz)`,
     ...report
       .split('\n')
       .filter((line) => !line.includes('Hint:'))
@@ -494,8 +490,8 @@ describe('fuzzing the write endpoints (fast-check)', () => {
       });
       try {
         await fc.assert(property, {
-          seed: SEED,
-          numRuns: RUNS,
+          seed: FUZZ_SEED,
+          numRuns: FUZZ_RUNS,
           endOnFailure: true,
           examples: killerExamples(endpoint.valid),
         });

@@ -28,3 +28,12 @@ export class PageInfo {
   @ApiProperty({ minimum: 0 }) offset!: number;
   @ApiProperty({ minimum: 0 }) total!: number;
 }
+
+/** `findAndCount`'s [rows, total] as a page of mapped rows with its paging facts. */
+export function toPage<T, R>(
+  [items, total]: [T[], number],
+  query: { limit: number; offset: number },
+  map: (item: T) => R,
+): { data: R[]; page: PageInfo } {
+  return { data: items.map(map), page: { limit: query.limit, offset: query.offset, total } };
+}

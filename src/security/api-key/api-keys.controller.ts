@@ -6,6 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { toPage } from '../../common/pagination/page.query';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CurrentPrincipal } from '../authorization/current-principal.decorator';
@@ -49,11 +50,8 @@ export class ApiKeysController {
     @CurrentPrincipal() caller: UserPrincipal,
     @Query() query: ListApiKeysQuery,
   ): Promise<ApiKeyList> {
-    const [keys, total] = await this.apiKeys.list(caller, query, query.ownerId);
-    return {
-      data: keys.map((k) => ApiKeyResponse.from(k)),
-      page: { limit: query.limit, offset: query.offset, total },
-    };
+    const keys = await this.apiKeys.list(caller, query, query.ownerId);
+    return toPage(keys, query, (k) => ApiKeyResponse.from(k));
   }
 
   @Get(':id')

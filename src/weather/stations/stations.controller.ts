@@ -11,6 +11,7 @@ import { assertCanManage } from '../../security/authorization/ownership';
 import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
 import type { UserPrincipal } from '../../security/authorization/principal';
 import { Audited } from '../../security/audit/audited.decorator';
+import { toPage } from '../../common/pagination/page.query';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CreateStationDto } from './dto/create-station.dto';
@@ -32,11 +33,7 @@ export class StationsController {
   @ApiOkResponse({ type: StationPage })
   @ApiProblems(400)
   async list(@Query() query: ListStationsQuery): Promise<StationPage> {
-    const { items, total } = await this.stations.list(query);
-    return {
-      data: items.map((s) => StationResponse.from(s)),
-      page: { limit: query.limit, offset: query.offset, total },
-    };
+    return toPage(await this.stations.list(query), query, (s) => StationResponse.from(s));
   }
 
   @Get(':id')

@@ -17,7 +17,7 @@ export class StationsService {
     return this.tx.manager.getRepository(Station);
   }
 
-  async list(query: ListStationsQuery): Promise<{ items: Station[]; total: number }> {
+  async list(query: ListStationsQuery): Promise<[Station[], number]> {
     const qb = this.stations.createQueryBuilder('s');
     if (query.code !== undefined) qb.andWhere('s.code = :code', { code: query.code });
     if (query.name !== undefined) {
@@ -28,12 +28,7 @@ export class StationsService {
       qb.andWhere('s.latitude BETWEEN :minLat AND :maxLat', box);
       qb.andWhere('s.longitude BETWEEN :minLon AND :maxLon', box);
     }
-    const [items, total] = await qb
-      .orderBy('s.code', 'ASC')
-      .take(query.limit)
-      .skip(query.offset)
-      .getManyAndCount();
-    return { items, total };
+    return qb.orderBy('s.code', 'ASC').take(query.limit).skip(query.offset).getManyAndCount();
   }
 
   async get(id: string): Promise<Station> {
