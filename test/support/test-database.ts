@@ -22,11 +22,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () =>
-      withAdminClient(serverUrl, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-      ),
+    drop: () => dropDatabase(serverUrl, name),
   };
+}
+
+/**
+ * Drops a test database. WITH (FORCE) ends our own leftover connections, but not an autovacuum
+ * worker that the server started on the freshly written database (another role: SQLSTATE 42501);
+ * that worker finishes in moments, so the drop is retried. A database that still cannot be
+ * dropped is left for the next CI run, which removes leftover weather_test_* databases: a
+ * scratch database is not a test result.
+ */
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await withAdminClient(serverUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      );
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501') throw error;
+      if (attempt >= 20) {
+        console.warn(`test database ${name} left behind: ${(error as Error).message}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 async function withAdminClient(
