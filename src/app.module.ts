@@ -10,7 +10,9 @@ import { AuthorizationGuard } from './security/authorization/authorization.guard
 import { ClientIpThrottlerGuard } from './security/throttling/client-ip-throttler.guard';
 import { IdentityThrottlerGuard } from './security/throttling/identity-throttler.guard';
 import { ThrottlingModule } from './security/throttling/throttling.module';
-import { AppConfig } from './config/app-config';
+import type Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { REDIS } from './redis/redis.constants';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -54,7 +56,10 @@ export class AppModule {
         ProblemDetailsModule,
         ValidationModule,
         HealthModule,
-        ThrottlingModule,
+        ThrottlingModule.forRootAsync({
+          inject: [APP_CONFIG, REDIS],
+          useFactory: (c: AppConfig, redis: Redis | null) => ({ limits: c.rateLimits, redis }),
+        }),
         AuthorizationModule,
         JwtAuthModule,
         ApiKeyModule,

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { openDataSource } from './database-connection';
 import { DatabaseLifecycle } from './database-lifecycle';
-import { TransactionContext } from './transaction-context';
+import { TransactionModule } from './transaction.module';
 
 /**
  * Provides the TypeORM DataSource. We open it ourselves instead of through
@@ -12,16 +12,16 @@ import { TransactionContext } from './transaction-context';
  */
 @Global()
 @Module({
+  imports: [TransactionModule],
   providers: [
     {
       provide: DataSource,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => openDataSource(config.database),
     },
-    TransactionContext,
     DatabaseLifecycle,
   ],
-  exports: [DataSource, TransactionContext, DatabaseLifecycle],
+  exports: [DataSource, TransactionModule, DatabaseLifecycle],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(

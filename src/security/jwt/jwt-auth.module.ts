@@ -3,7 +3,6 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { KeyObject } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { ThrottlingModule } from '../throttling/throttling.module';
 import { UsersModule } from '../../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -16,7 +15,6 @@ import { TokenService } from './token.service';
   imports: [
     PassportModule,
     UsersModule,
-    ThrottlingModule,
     JwtModule.registerAsync({
       extraProviders: [jwtKeyProvider],
       inject: [JWT_KEY, APP_CONFIG],

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { COUNTER_STORAGE, CounterStorage } from './counter-storage';
 import { TooManyRequestsProblem } from './too-many-requests.problem';
+import { THROTTLING_OPTIONS, ThrottlingOptions } from './throttling.module-definition';
 
 const WINDOW_MS = 15 * 60_000;
 
@@ -17,13 +17,13 @@ const WINDOW_MS = 15 * 60_000;
 export class LoginAttemptsLimiter {
   constructor(
     @Inject(COUNTER_STORAGE) private readonly storage: CounterStorage,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(THROTTLING_OPTIONS) private readonly options: ThrottlingOptions,
   ) {}
 
   /** Counts an attempt; returns the refund to call when the password turns out right. */
   async begin(email: string): Promise<() => Promise<void>> {
     const key = this.key(email);
-    const limit = this.config.rateLimits.loginFailuresPerEmailPer15Minutes;
+    const limit = this.options.limits.loginFailuresPerEmailPer15Minutes;
     // The storage's own blocking is not used (limit = max): refused attempts are given back too.
     const state = await this.storage.increment(
       key,

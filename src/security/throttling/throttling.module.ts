@@ -1,29 +1,50 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ClientIpThrottlerGuard } from './client-ip-throttler.guard';
 import { COUNTER_STORAGE, CounterStorage } from './counter-storage';
+import { FixedWindowStorage } from './fixed-window.storage';
 import { IdentityThrottlerGuard } from './identity-throttler.guard';
 import { LoginAttemptsLimiter } from './login-attempts.limiter';
-import { ThrottlingStorageModule } from './throttling-storage.module';
+import { RedisCounterStorage } from './redis.storage';
+import {
+  ConfigurableThrottlingModule,
+  THROTTLING_OPTIONS,
+  ThrottlingOptions,
+} from './throttling.module-definition';
 import { buildThrottlerOptions } from './throttling.options';
 
 /**
  * Rate limiting (API4:2023, API6:2023): per IP before authentication, per identity after it,
- * stricter limits on sensitive flows, and failed logins per account. The guards are exported;
- * the app registers them around the auth guards in app.module.ts.
+ * stricter limits on sensitive flows, and failed logins per account. The guards are exported,
+ * not registered: the host places them around its authentication guards (app.module.ts).
  */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      imports: [ThrottlingStorageModule],
-      inject: [APP_CONFIG, COUNTER_STORAGE],
-      useFactory: (config: AppConfig, storage: CounterStorage) =>
-        buildThrottlerOptions(config.rateLimits, storage),
+      inject: [THROTTLING_OPTIONS, COUNTER_STORAGE],
+      useFactory: (options: ThrottlingOptions, storage: CounterStorage) =>
+        buildThrottlerOptions(options.limits, storage),
     }),
-    ThrottlingStorageModule,
   ],
-  providers: [ClientIpThrottlerGuard, IdentityThrottlerGuard, LoginAttemptsLimiter],
-  exports: [ClientIpThrottlerGuard, IdentityThrottlerGuard, LoginAttemptsLimiter, ThrottlerModule],
+  providers: [
+    {
+      // Redis counters when a client is given (shared by all instances), else in-process ones.
+      provide: COUNTER_STORAGE,
+      inject: [THROTTLING_OPTIONS],
+      useFactory: ({ redis }: ThrottlingOptions): CounterStorage =>
+        redis ? new RedisCounterStorage(redis) : new FixedWindowStorage(),
+    },
+    ClientIpThrottlerGuard,
+    IdentityThrottlerGuard,
+    LoginAttemptsLimiter,
+  ],
+  exports: [
+    THROTTLING_OPTIONS,
+    COUNTER_STORAGE,
+    ClientIpThrottlerGuard,
+    IdentityThrottlerGuard,
+    LoginAttemptsLimiter,
+    ThrottlerModule,
+  ],
 })
-export class ThrottlingModule {}
+export class ThrottlingModule extends ConfigurableThrottlingModule {}

@@ -1,0 +1,60 @@
+import type { Server } from 'node:http';
+import { Global, INestApplication, Module, ModuleMetadata } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { openDataSource } from '../../src/database/database-connection';
+import { createTestDatabase } from './test-database';
+
+/**
+ * A minimal host app for one security layer alone (test/layers): the layer's module, a tiny demo
+ * controller, and nothing else of ours. Layers that keep state get what any TypeORM app has, a
+ * global `DataSource`, here on a fresh database (embedded PGlite, or a new database on the
+ * server at DATABASE_URL) with the project's migrations applied.
+ */
+export interface LayerApp {
+  app: INestApplication;
+  server: Server;
+  /** Set when started with `{ database: true }`. */
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+export async function startLayerApp(
+  metadata: ModuleMetadata,
+  options: { database?: boolean } = {},
+): Promise<LayerApp> {
+  const database = options.database ? await createTestDatabase() : undefined;
+  const dataSource = database
+    ? await openDataSource({
+        url: database.url,
+        pgliteDataDir: 'memory://',
+        runMigrations: true,
+        statementTimeoutMs: 5000,
+        connectTimeoutMs: 5000,
+        poolSize: database.url ? 4 : 1,
+      })
+    : undefined;
+
+  @Global()
+  @Module({
+    providers: dataSource ? [{ provide: DataSource, useValue: dataSource }] : [],
+    exports: dataSource ? [DataSource] : [],
+  })
+  class HostDatabaseModule {}
+
+  @Module({ ...metadata, imports: [HostDatabaseModule, ...(metadata.imports ?? [])] })
+  class LayerHostModule {}
+
+  const app = await NestFactory.create(LayerHostModule, { logger: false, abortOnError: false });
+  await app.init();
+  return {
+    app,
+    server: app.getHttpServer() as Server,
+    dataSource: dataSource as DataSource,
+    async close() {
+      await app.close();
+      await dataSource?.destroy();
+      await database?.drop();
+    },
+  };
+}
