@@ -28,6 +28,9 @@ export abstract class PhasedThrottlerGuard extends ThrottlerGuard {
     this.setResponseHeader(res, `${this.headerPrefix}-Limit-${name}`, detail.limit);
     this.setResponseHeader(res, `${this.headerPrefix}-Remaining-${name}`, 0);
     this.setResponseHeader(res, `${this.headerPrefix}-Reset-${name}`, detail.timeToExpire);
-    throw new TooManyRequestsProblem(Math.max(1, detail.timeToBlockExpire), name);
+    const retryAfter = Math.max(1, detail.timeToBlockExpire);
+    // Set here too, not only by the problem filter, so the layer alone answers Retry-After.
+    this.setResponseHeader(res, 'Retry-After', retryAfter);
+    throw new TooManyRequestsProblem(retryAfter, name);
   }
 }

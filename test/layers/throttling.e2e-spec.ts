@@ -1,0 +1,150 @@
+import {
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  HttpCode,
+  Injectable,
+  Post,
+} from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import request from 'supertest';
+import type { RateLimitConfig } from '../../src/config/app-config';
+import type { Principal } from '../../src/security/authorization/principal';
+import { ClientIpThrottlerGuard } from '../../src/security/throttling/client-ip-throttler.guard';
+import { IdentityThrottlerGuard } from '../../src/security/throttling/identity-throttler.guard';
+import { LoginAttemptsLimiter } from '../../src/security/throttling/login-attempts.limiter';
+import { RateLimitedFlow } from '../../src/security/throttling/rate-limit-flow.decorator';
+import { ThrottlingModule } from '../../src/security/throttling/throttling.module';
+import { TooManyRequestsProblem } from '../../src/security/throttling/too-many-requests.problem';
+import { LayerApp, startLayerApp } from '../support/layer-app';
+
+/**
+ * The throttling layer alone: ThrottlingModule.forRoot, the host's guard lines, and a demo
+ * controller. No database, no authentication layer: the host's own stand-in guard below says
+ * who is calling, as any authentication would.
+ */
+
+const LIMITS: RateLimitConfig = {
+  perIpPerMinute: 1000,
+  perRolePerMinute: { viewer: 3, operator: 1000, admin: 1000 },
+  perApiKeyPerMinute: 1000,
+  loginPerIpPer15Minutes: 2,
+  loginFailuresPerEmailPer15Minutes: 5,
+  registerPerIpPerHour: 1000,
+  apiKeyIssuePerHour: 1000,
+};
+
+let calls = 0;
+
+@Controller('demo')
+class DemoController {
+  @Get()
+  read(): { ok: true } {
+    calls += 1;
+    return { ok: true };
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @RateLimitedFlow('login')
+  login(): { ok: true } {
+    calls += 1;
+    return { ok: true };
+  }
+}
+
+/** The host's authentication stand-in: `X-Demo-User: <id>` makes the caller that viewer. */
+@Injectable()
+class DemoIdentityGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string>; user?: Principal }>();
+    const id = req.headers['x-demo-user'];
+    if (id) {
+      req.user = { kind: 'user', userId: id, role: 'viewer', sessionId: 's', tokenId: 't' };
+    }
+    return true;
+  }
+}
+
+function hostWith(limits: RateLimitConfig) {
+  return {
+    imports: [ThrottlingModule.forRoot({ limits })],
+    controllers: [DemoController],
+    // The host decides where its guards run: IP limits first, identity limits after its auth.
+    providers: [
+      { provide: APP_GUARD, useExisting: ClientIpThrottlerGuard },
+      { provide: APP_GUARD, useClass: DemoIdentityGuard },
+      { provide: APP_GUARD, useExisting: IdentityThrottlerGuard },
+    ],
+  };
+}
+
+describe('throttling layer alone', () => {
+  let host: LayerApp;
+
+  afterEach(async () => {
+    await host.close();
+  });
+
+  it('per IP: the limit passes, limit + 1 is 429 with Retry-After, and never reaches the handler', async () => {
+    host = await startLayerApp(hostWith({ ...LIMITS, perIpPerMinute: 5 }));
+    calls = 0;
+    for (let i = 1; i <= 5; i += 1) {
+      const ok = await request(host.server).get('/demo').expect(200);
+      expect(ok.headers['x-ratelimit-limit-ip']).toBe('5');
+      expect(ok.headers['x-ratelimit-remaining-ip']).toBe(String(5 - i));
+    }
+    const res = await request(host.server).get('/demo');
+    expect(res.status).toBe(429);
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(res.headers['x-ratelimit-remaining-ip']).toBe('0');
+    expect(calls).toBe(5);
+  });
+
+  it('a sensitive flow has its own, stricter limit; other routes keep their budget', async () => {
+    host = await startLayerApp(hostWith(LIMITS));
+    calls = 0;
+    await request(host.server).post('/demo/login').expect(200);
+    await request(host.server).post('/demo/login').expect(200);
+    const refused = await request(host.server).post('/demo/login');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['x-ratelimit-limit-login-ip']).toBe('2');
+    expect(calls).toBe(2);
+    await request(host.server).get('/demo').expect(200);
+    expect(calls).toBe(3);
+  });
+
+  it('per identity: one caller is cut off at its limit, another on the same IP is not', async () => {
+    host = await startLayerApp(hostWith(LIMITS));
+    calls = 0;
+    for (let i = 0; i < 3; i += 1) {
+      await request(host.server).get('/demo').set('X-Demo-User', 'alice').expect(200);
+    }
+    const refused = await request(host.server).get('/demo').set('X-Demo-User', 'alice');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['x-ratelimit-limit-identity']).toBe('3');
+    expect(calls).toBe(3);
+    await request(host.server).get('/demo').set('X-Demo-User', 'bob').expect(200);
+    // Anonymous callers are counted per IP only.
+    await request(host.server).get('/demo').expect(200);
+    expect(calls).toBe(5);
+  });
+
+  it('failed logins per account: the sixth attempt is refused; a success gives its count back', async () => {
+    host = await startLayerApp(hostWith(LIMITS));
+    const limiter = host.app.get(LoginAttemptsLimiter);
+    const refund = await limiter.begin('someone@example.org');
+    await refund(); // the right password: not a failure
+    for (let i = 0; i < 5; i += 1) await limiter.begin('Someone@Example.org');
+    await expect(limiter.begin('someone@example.org')).rejects.toBeInstanceOf(
+      TooManyRequestsProblem,
+    );
+    // Another account is untouched.
+    await expect(limiter.begin('other@example.org')).resolves.toEqual(expect.any(Function));
+  });
+});
