@@ -19,9 +19,14 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { ProblemDetailsModule } from './common/problem-details/problem-details.module';
 import { ValidationModule } from './security/validation/validation.module';
+import { SecurityHeadersModule } from './security/headers/security-headers.module';
+import { DOCS_PATH } from './openapi/openapi.setup';
+import { RATE_LIMIT_HEADERS } from './security/throttling/throttler-names';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { ApiKeyModule } from './security/api-key/api-key.module';
 import { AuthorizationModule } from './security/authorization/authorization.module';
+import { ApiKeyStrategy } from './security/api-key/api-key.strategy';
+import { JwtStrategy } from './security/jwt/jwt.strategy';
 import { JwtAuthModule } from './security/jwt/jwt-auth.module';
 import { UsersAdminModule } from './users/users-admin.module';
 import { WeatherModule } from './weather/weather.module';
@@ -53,6 +58,14 @@ export class AppModule {
         InFlightRequestsModule,
         DatabaseModule,
         RedisModule,
+        SecurityHeadersModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({
+            corsOrigins: c.corsOrigins,
+            docsPath: c.docsEnabled ? `/${DOCS_PATH}` : undefined,
+            exposedHeaders: RATE_LIMIT_HEADERS,
+          }),
+        }),
         ProblemDetailsModule,
         ValidationModule,
         HealthModule,
@@ -60,12 +73,36 @@ export class AppModule {
           inject: [APP_CONFIG, REDIS],
           useFactory: (c: AppConfig, redis: Redis | null) => ({ limits: c.rateLimits, redis }),
         }),
-        AuthorizationModule,
-        JwtAuthModule,
-        ApiKeyModule,
+        AuthorizationModule.forRoot({
+          // The header present picks the strategy; both at once is refused.
+          credentials: [
+            { header: 'x-api-key', strategy: ApiKeyStrategy },
+            { header: 'authorization', strategy: JwtStrategy },
+          ],
+        }),
+        JwtAuthModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({
+            secret: c.auth.jwtSecret,
+            issuer: c.auth.jwtIssuer,
+            audience: c.auth.jwtAudience,
+            accessTtlSeconds: c.auth.accessTtlSeconds,
+            refreshTtlSeconds: c.auth.refreshTtlSeconds,
+            registrationEnabled: c.auth.registrationEnabled,
+          }),
+          endpoints: true,
+        }),
+        ApiKeyModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({
+            rotationGraceSeconds: c.auth.apiKeyRotationGraceSeconds,
+            defaultRateLimitPerMinute: c.rateLimits.perApiKeyPerMinute,
+          }),
+          endpoints: true,
+        }),
         UsersAdminModule,
         WeatherModule,
-        AuditModule,
+        AuditModule.forRoot({ endpoints: true }),
         UsageModule,
         BootstrapModule,
       ],

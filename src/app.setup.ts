@@ -5,18 +5,17 @@ import {
   inFlightMiddleware,
   requestIdMiddleware,
   requireJsonBody,
-  securityHeadersMiddleware,
 } from './common/http/express-platform';
-import { buildCorsOptions } from './security/headers/cors-options';
-import { DOCS_PATH, setupOpenApi } from './openapi/openapi.setup';
+import { setupOpenApi } from './openapi/openapi.setup';
 
 export const BODY_LIMIT = '100kb';
 
 /**
  * The request pipeline's platform part, shared by main.ts and every e2e test so that tests
- * exercise exactly what production runs. Order matters: id first (so even a rejected request
- * is traceable), then headers and CORS, then the content-type gate, then the size-capped parser.
- * The Nest-level layers (validation pipe, problem+json filter) are registered as modules.
+ * exercise exactly what production runs. Order matters: the security headers and CORS come
+ * first (SecurityHeadersModule installs them while the app is created, before this runs), then
+ * the request id (so even a rejected request is traceable), then the content-type gate, then the
+ * size-capped parser. The Nest-level layers (validation pipe, problem+json filter) are modules.
  */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   const express = app.getHttpAdapter().getInstance();
@@ -26,8 +25,6 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
 
   app.use(inFlightMiddleware(app.get(InFlightRequests)));
   app.use(requestIdMiddleware);
-  app.use(securityHeadersMiddleware(`/${DOCS_PATH}`));
-  app.enableCors(buildCorsOptions(config.corsOrigins));
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
   app.enableShutdownHooks();

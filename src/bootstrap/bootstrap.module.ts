@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ApiKeyModule } from '../security/api-key/api-key.module';
 import { UsersModule } from '../users/users.module';
 import { WeatherModule } from '../weather/weather.module';
 import { FirstStartService } from './first-start.service';
 
 @Module({
-  imports: [UsersModule, ApiKeyModule, WeatherModule],
+  // ApiKeysService comes from the global API-key layer.
+  imports: [UsersModule, WeatherModule],
   providers: [FirstStartService],
 })
 export class BootstrapModule {}

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { ApiKeyModule } from '../security/api-key/api-key.module';
 import { UsageController } from './usage.controller';
 import { UsageInterceptor } from './usage.interceptor';
 import { UsageRecorder } from './usage.recorder';
@@ -8,7 +7,7 @@ import { UsageService } from './usage.service';
 
 /** Usage analytics: which endpoints and which callers carry the traffic. */
 @Module({
-  imports: [ApiKeyModule],
+  // ApiKeysService comes from the global API-key layer.
   controllers: [UsageController],
   providers: [
     UsageRecorder,

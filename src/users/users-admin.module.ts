@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ApiKeyModule } from '../security/api-key/api-key.module';
-import { JwtAuthModule } from '../security/jwt/jwt-auth.module';
 import { UsersAdminController } from './users-admin.controller';
 import { UsersModule } from './users.module';
 
 @Module({
-  imports: [UsersModule, JwtAuthModule, ApiKeyModule],
+  // TokenService and ApiKeysService come from the global JWT and API-key layers.
+  imports: [UsersModule],
   controllers: [UsersAdminController],
 })
 export class UsersAdminModule {}

@@ -1,13 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
-import helmet from 'helmet';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import { apiHelmetOptions, docsHelmetOptions } from '../../security/headers/helmet-options';
 import { InFlightRequests } from './in-flight-requests';
 import { REQUEST_ID_HEADER, chooseRequestId } from './request-id';
 
 /**
- * Express-specific middleware. Everything that touches the raw Express request lives here and
- * in app.setup.ts, so a Fastify adapter can replace these few functions and leave the layers be.
+ * Express-specific middleware. Everything that touches the raw Express request lives here, in
+ * app.setup.ts and in the headers layer (src/security/headers/security-headers.middleware.ts),
+ * so a Fastify adapter can replace these few functions and leave the other layers be.
  */
 
 /** Gives every request an id (the client's if it is a safe token) and echoes it back. */
@@ -16,18 +15,6 @@ export function requestIdMiddleware(req: Request, res: Response, next: NextFunct
   (req as Request & { id: string }).id = id;
   res.setHeader(REQUEST_ID_HEADER, id);
   next();
-}
-
-/** The strict API policy everywhere, the Swagger UI policy on /docs only; never cache. */
-export function securityHeadersMiddleware(docsPath: string) {
-  const api = helmet(apiHelmetOptions);
-  const docs = helmet(docsHelmetOptions);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    // helmet does not set Cache-Control; responses may carry personal or authenticated data.
-    res.setHeader('Cache-Control', 'no-store');
-    const isDocs = req.path === docsPath || req.path.startsWith(`${docsPath}/`);
-    (isDocs ? docs : api)(req, res, next);
-  };
 }
 
 /** Counts the request until its response is finished or its connection closes. */

@@ -18,6 +18,20 @@ export class ProblemException extends HttpException {
   ) {
     super(detail, status);
   }
+
+  /**
+   * What Nest's built-in exception filter sends when the host has no ProblemDetailsFilter (a
+   * security layer used alone): the same problem fields, so field errors are not lost.
+   */
+  override getResponse(): object {
+    return {
+      type: this.problemType,
+      title: this.title,
+      status: this.getStatus(),
+      detail: this.detail,
+      ...(this.fieldErrors ? { errors: this.fieldErrors } : {}),
+    };
+  }
 }
 
 export class ValidationProblem extends ProblemException {

@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { TransactionModule } from '../../database/transaction.module';
+import { ConfigurableApiKeyModule } from './api-key.module-definition';
 import { ApiKeyStrategy } from './api-key.strategy';
-import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 
-/** Applications: API keys, their management endpoints, and the X-API-Key strategy. */
+/**
+ * Applications (API2:2023): API keys stored as hashes, the X-API-Key strategy, and (with
+ * `endpoints: true`) their management routes. `ApiKeyModule.forRoot({ rotationGraceSeconds,
+ * defaultRateLimitPerMinute })` needs only a global DataSource from the host.
+ */
 @Module({
-  imports: [PassportModule],
-  controllers: [ApiKeysController],
+  imports: [PassportModule, TransactionModule],
   providers: [ApiKeysService, ApiKeyStrategy],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, ApiKeyStrategy],
 })
-export class ApiKeyModule {}
+export class ApiKeyModule extends ConfigurableApiKeyModule {}

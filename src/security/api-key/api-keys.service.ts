@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { IsNull, Repository } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { Station } from '../../weather/stations/station.entity';
 import { assertCanManage } from '../authorization/ownership';
 import type { ApiKeyPrincipal, UserPrincipal } from '../authorization/principal';
 import type { Role } from '../../users/user.entity';
 import { ApiKey } from './api-key.entity';
+import { API_KEY_OPTIONS, ApiKeyOptions } from './api-key.options';
 import { generateApiKey, parseApiKey, secretMatches } from './api-key-format';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 
@@ -27,7 +27,7 @@ export class ApiKeysService {
 
   constructor(
     private readonly tx: TransactionContext,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(API_KEY_OPTIONS) private readonly options: ApiKeyOptions,
   ) {}
 
   private get keys(): Repository<ApiKey> {
@@ -68,7 +68,7 @@ export class ApiKeysService {
   ): Promise<{ key: ApiKey; secret: string }> {
     this.checkExpiry(dto.expiresAt);
     // A key's own limit may exceed the default only when an admin grants it.
-    const defaultLimit = this.config.rateLimits.perApiKeyPerMinute;
+    const defaultLimit = this.options.defaultRateLimitPerMinute;
     if (caller.role !== 'admin' && (dto.rateLimitPerMinute ?? 0) > defaultLimit) {
       throw ValidationProblem.field(
         'rateLimitPerMinute',
@@ -126,7 +126,7 @@ export class ApiKeysService {
       {
         secretHash: generated.secretHash,
         previousSecretHash: key.secretHash,
-        previousExpiresAt: new Date(now + this.config.auth.apiKeyRotationGraceSeconds * 1000),
+        previousExpiresAt: new Date(now + this.options.rotationGraceSeconds * 1000),
         rotatedAt: new Date(now),
       },
     );

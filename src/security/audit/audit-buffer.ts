@@ -1,34 +1,54 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+  Optional,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AuditEvent } from './audit-event';
 import { DatabaseLifecycle } from '../../database/database-lifecycle';
 import { AuditChainWriter } from './audit-chain.writer';
-
-const FLUSH_INTERVAL_MS = 1000;
-const MAX_QUEUE = 200;
+import { AUDIT_DEFAULTS, AUDIT_OPTIONS, AuditOptions } from './audit.module-definition';
 
 /**
- * Denials and rate-limit hits change no state, so they need not share a transaction with
- * anything: they are queued and written in batches (one transaction, one chain lock), and
- * flushed on graceful shutdown. Repeated rate-limit hits of one caller on one route within a
- * batch fold into one record with `occurrences`, so a flood cannot flood the log.
+ * Denials, rate-limit hits and failed handlers change no state, so they need not share a
+ * transaction with anything: they are queued and written in batches (one transaction, one chain
+ * lock), and flushed on graceful shutdown. Repeated rate-limit hits of one caller on one route
+ * within a batch fold into one record with `occurrences`, so a flood cannot flood the log.
  */
 @Injectable()
-export class AuditBuffer implements OnModuleDestroy {
+export class AuditBuffer
+  implements OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(AuditBuffer.name);
   private queue: AuditEvent[] = [];
   private readonly folded = new Map<string, AuditEvent>();
   private flushing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
+  private readonly flushAtRecords: number;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly writer: AuditChainWriter,
-    lifecycle: DatabaseLifecycle,
+    @Inject(AUDIT_OPTIONS) options: AuditOptions,
+    // The full app's lifecycle drains in-flight requests, then runs this flush before the
+    // database closes. A host without it: flushed from the shutdown hooks below.
+    @Optional() private readonly lifecycle?: DatabaseLifecycle,
   ) {
-    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    const flushIntervalMs = positiveInteger(
+      'flushIntervalMs',
+      options.flushIntervalMs ?? AUDIT_DEFAULTS.flushIntervalMs,
+    );
+    this.flushAtRecords = positiveInteger(
+      'flushAtRecords',
+      options.flushAtRecords ?? AUDIT_DEFAULTS.flushAtRecords,
+    );
+    this.timer = setInterval(() => void this.flush(), flushIntervalMs);
     this.timer.unref();
-    lifecycle.beforeClose(() => this.flush());
+    lifecycle?.beforeClose(() => this.flush());
   }
 
   add(event: AuditEvent): void {
@@ -43,7 +63,7 @@ export class AuditBuffer implements OnModuleDestroy {
       this.folded.set(key, event);
     }
     this.queue.push(event);
-    if (this.queue.length >= MAX_QUEUE) void this.flush();
+    if (this.queue.length >= this.flushAtRecords) void this.flush();
   }
 
   /** Writes everything queued so far; concurrent calls run one after another. */
@@ -72,4 +92,21 @@ export class AuditBuffer implements OnModuleDestroy {
   onModuleDestroy(): void {
     clearInterval(this.timer);
   }
+
+  /** Standalone: before any module's onApplicationShutdown, so the host's DataSource is open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.lifecycle) await this.flush();
+  }
+
+  /** Standalone: records of requests that finished while the HTTP server was closing. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.lifecycle) await this.flush();
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`AuditModule: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
 }

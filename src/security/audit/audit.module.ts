@@ -1,20 +1,23 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ErrorResponseEventsModule } from '../../common/problem-details/error-response-events.module';
+import { TransactionModule } from '../../database/transaction.module';
 import { AuditBuffer } from './audit-buffer';
 import { AuditChainWriter } from './audit-chain.writer';
 import { AuditDenialsListener } from './audit-denials.listener';
 import { AuditInterceptor } from './audit.interceptor';
-import { AuditLogsController } from './audit-logs.controller';
 import { AuditRecorder } from './audit-recorder';
 import { AuditVerifier } from './audit-verifier.service';
+import { AUDIT_OPTIONS_TYPE, ConfigurableAuditModule } from './audit.module-definition';
 
 /**
- * The tamper-evident audit log: handler outcomes through the interceptor (in the handler's
- * transaction), guard and pipe rejections through the error path, a hash chain, and the admin
- * endpoints that read and verify it.
+ * The tamper-evident audit log: @Audited handler outcomes through the interceptor (in the
+ * handler's transaction), guard and pipe rejections from the error-response channel, a hash
+ * chain, and (with `endpoints: true`) the admin endpoints that read and verify it. Needs from
+ * the host a global TypeORM DataSource with the project's migrations applied.
  */
 @Module({
-  controllers: [AuditLogsController],
+  imports: [TransactionModule, ErrorResponseEventsModule],
   providers: [
     AuditChainWriter,
     AuditRecorder,
@@ -23,6 +26,12 @@ import { AuditVerifier } from './audit-verifier.service';
     AuditDenialsListener,
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
-  exports: [AuditBuffer, AuditVerifier],
+  // TransactionContext: the host's services write through it to join the audited transaction.
+  exports: [AuditBuffer, AuditVerifier, TransactionModule],
 })
-export class AuditModule {}
+export class AuditModule extends ConfigurableAuditModule {
+  /** Every setting has a default, so `AuditModule.forRoot()` is enough. */
+  static forRoot(options: typeof AUDIT_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

@@ -1,33 +1,63 @@
-import { CanActivate, ExecutionContext, Injectable, OnModuleInit } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { Strategy } from 'passport-strategy';
-import { ApiKeyStrategy } from '../api-key/api-key.strategy';
-import { JwtStrategy } from '../jwt/jwt.strategy';
+import {
+  AUTHORIZATION_OPTIONS,
+  AuthorizationOptions,
+  CredentialSource,
+} from './authorization.module-definition';
 import type { Principal } from './principal';
 import { readPolicy } from './route-policy';
 import { runStrategy } from './run-strategy';
 import { UnauthenticatedProblem } from './unauthenticated.problem';
 
+/** A configured credential with its strategy instance, resolved at start. */
+interface ResolvedSource {
+  header: string;
+  strategy: Strategy;
+}
+
+/** An HTTP field name (RFC 9110 token), as Node gives it: lower case. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 /**
  * Global, before the route's policy: default deny. Every route needs a valid credential unless
- * it is marked @Public(). The header present picks the credential: X-API-Key for applications
- * (passport-headerapikey), Authorization: Bearer for people (passport-jwt). Both at once is
+ * it is marked @Public(). The header present picks the credential (`credentials` setting, e.g.
+ * X-API-Key for applications, Authorization: Bearer for people); more than one of them is
  * ambiguous and refused. Any failure is the same 401.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate, OnModuleInit {
-  private jwt?: Strategy;
-  private apiKey?: Strategy;
+  /** Empty until init: every non-public request is refused until the strategies are known. */
+  private sources: readonly ResolvedSource[] = [];
 
   constructor(
     private readonly reflector: Reflector,
     private readonly moduleRef: ModuleRef,
+    @Inject(AUTHORIZATION_OPTIONS) private readonly options: AuthorizationOptions,
   ) {}
 
-  /** The strategies of this app (looked up, so this module needs no import of theirs). */
+  /**
+   * Looks the configured strategies up in the host (so this module imports none of them). A
+   * mistake here fails the start rather than answering 401 to every caller forever.
+   */
   onModuleInit(): void {
-    this.jwt = this.moduleRef.get(JwtStrategy, { strict: false });
-    this.apiKey = this.moduleRef.get(ApiKeyStrategy, { strict: false });
+    const credentials = this.options.credentials;
+    if (!Array.isArray(credentials) || credentials.length === 0) {
+      throw new Error('AuthorizationModule: `credentials` must name at least one header.');
+    }
+    const seen = new Set<string>();
+    this.sources = credentials.map(({ header, strategy }) => {
+      const name = typeof header === 'string' ? header.toLowerCase() : '';
+      if (!HEADER_NAME.test(name)) {
+        throw new Error(`AuthorizationModule: ${JSON.stringify(header)} is not a header name.`);
+      }
+      if (seen.has(name)) {
+        throw new Error(`AuthorizationModule: the header "${name}" is configured twice.`);
+      }
+      seen.add(name);
+      return { header: name, strategy: this.resolve(name, strategy) };
+    });
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,13 +65,32 @@ export class AuthenticationGuard implements CanActivate, OnModuleInit {
     const request = context
       .switchToHttp()
       .getRequest<{ headers: Record<string, unknown>; user?: Principal }>();
-    const hasKey = request.headers['x-api-key'] !== undefined;
-    const hasBearer = request.headers.authorization !== undefined;
-    if (hasKey && hasBearer) throw new UnauthenticatedProblem();
-    const strategy = hasKey ? this.apiKey : this.jwt;
-    const principal = strategy ? await runStrategy<Principal>(strategy, request) : false;
+    const present = this.sources.filter(({ header }) => request.headers[header] !== undefined);
+    // None: anonymous. More than one: which one speaks for the caller is ambiguous.
+    if (present.length !== 1) throw new UnauthenticatedProblem();
+    const principal = await runStrategy<Principal>(present[0].strategy, request);
     if (!principal) throw new UnauthenticatedProblem();
     request.user = principal;
     return true;
+  }
+
+  private resolve(header: string, token: CredentialSource['strategy']): Strategy {
+    const label = typeof token === 'function' ? token.name : String(token);
+    let instance: unknown;
+    try {
+      instance = this.moduleRef.get(token, { strict: false });
+    } catch (cause) {
+      throw new Error(
+        `AuthorizationModule: the strategy ${label} for the "${header}" header is not provided ` +
+          `by any module of the app: add it to the providers of a module the app imports.`,
+        { cause },
+      );
+    }
+    if (typeof (instance as Partial<Strategy> | null)?.authenticate !== 'function') {
+      throw new Error(
+        `AuthorizationModule: ${label} for the "${header}" header is not a passport strategy.`,
+      );
+    }
+    return instance as Strategy;
   }
 }

@@ -1,12 +1,12 @@
-import { ForbiddenException, Inject, Injectable, Optional } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { LoginAttemptsLimiter } from '../throttling/login-attempts.limiter';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { PasswordHasher } from '../../users/password-hasher';
 import { User } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { UnauthenticatedProblem } from '../authorization/unauthenticated.problem';
 import { TokenPairResponse } from './dto/token-pair.response';
+import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { TokenService } from './token.service';
 
 /** Register, log in, change password. Token mechanics live in TokenService. */
@@ -16,12 +16,13 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() private readonly loginAttempts?: LoginAttemptsLimiter,
+    @Inject(JWT_AUTH_OPTIONS) private readonly options: JwtAuthOptions,
+    /** Required: without the throttling layer, login endpoints would be open to guessing. */
+    private readonly loginAttempts: LoginAttemptsLimiter,
   ) {}
 
   async register(email: string, password: string): Promise<User> {
-    if (!this.config.auth.registrationEnabled) {
+    if (!this.options.registrationEnabled) {
       throw new ForbiddenException('Self-registration is switched off on this server.');
     }
     // Always a viewer: roles are granted by an admin, never chosen by the caller.
@@ -34,11 +35,11 @@ export class AuthService {
    * timing tells which accounts exist.
    */
   async login(email: string, password: string): Promise<{ user: User; pair: TokenPairResponse }> {
-    const refund = await this.loginAttempts?.begin(email);
+    const refund = await this.loginAttempts.begin(email);
     const user = await this.users.findByEmail(email);
     const ok = await this.hasher.verify(user?.passwordHash, password);
     if (!ok || !user || user.disabledAt) throw new UnauthenticatedProblem();
-    await refund?.();
+    await refund();
     return { user, pair: await this.tokens.startSession(user) };
   }
 
@@ -51,11 +52,11 @@ export class AuthService {
     const user = await this.users.get(userId);
     // Guessing the current password with a stolen access token spends the same per-account
     // failure budget as guessing it at login.
-    const refund = await this.loginAttempts?.begin(user.email);
+    const refund = await this.loginAttempts.begin(user.email);
     if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
       throw ValidationProblem.field('currentPassword', 'currentPassword is not correct');
     }
-    await refund?.();
+    await refund();
     await this.users.setPassword(user.id, newPassword, () =>
       this.tokens.revokeAllSessions(user.id, 'password_changed'),
     );

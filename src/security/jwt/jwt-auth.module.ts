@@ -1,41 +1,47 @@
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
+import { JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { KeyObject } from 'node:crypto';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { UsersModule } from '../../users/users.module';
-import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
+import { TransactionModule } from '../../database/transaction.module';
+import { ConfigurableJwtAuthModule } from './jwt-auth.module-definition';
+import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { JWT_ALGORITHM, JWT_KEY, jwtKeyProvider } from './jwt-key.provider';
 import { JwtStrategy } from './jwt.strategy';
 import { TokenService } from './token.service';
 
-/** People: login, JWT access tokens, rotating refresh tokens, logout. */
+/**
+ * People (API2:2023): JWT access tokens checked against a live session, rotating refresh
+ * tokens, logout. `JwtAuthModule.forRoot({ secret, issuer, audience, accessTtlSeconds,
+ * refreshTtlSeconds })` needs only a global DataSource from the host; `endpoints: true` adds
+ * the /v1/auth routes (see jwt-auth.module-definition.ts for what they need).
+ */
 @Module({
-  imports: [
-    PassportModule,
-    UsersModule,
-    JwtModule.registerAsync({
-      extraProviders: [jwtKeyProvider],
-      inject: [JWT_KEY, APP_CONFIG],
-      useFactory: (key: KeyObject, config: AppConfig) => ({
-        secret: key,
-        signOptions: {
-          algorithm: JWT_ALGORITHM,
-          issuer: config.auth.jwtIssuer,
-          audience: config.auth.jwtAudience,
-          expiresIn: config.auth.accessTtlSeconds,
-        },
-        verifyOptions: {
-          algorithms: [JWT_ALGORITHM],
-          issuer: config.auth.jwtIssuer,
-          audience: config.auth.jwtAudience,
-        },
-      }),
-    }),
+  imports: [PassportModule, TransactionModule],
+  providers: [
+    jwtKeyProvider,
+    {
+      // One signer/verifier with the algorithm, issuer and audience pinned.
+      provide: JwtService,
+      inject: [JWT_KEY, JWT_AUTH_OPTIONS],
+      useFactory: (key: KeyObject, options: JwtAuthOptions) =>
+        new JwtService({
+          secret: key,
+          signOptions: {
+            algorithm: JWT_ALGORITHM,
+            issuer: options.issuer,
+            audience: options.audience,
+            expiresIn: options.accessTtlSeconds,
+          },
+          verifyOptions: {
+            algorithms: [JWT_ALGORITHM],
+            issuer: options.issuer,
+            audience: options.audience,
+          },
+        }),
+    },
+    JwtStrategy,
+    TokenService,
   ],
-  controllers: [AuthController],
-  providers: [jwtKeyProvider, JwtStrategy, TokenService, AuthService],
-  exports: [TokenService],
+  exports: [TokenService, JwtStrategy],
 })
-export class JwtAuthModule {}
+export class JwtAuthModule extends ConfigurableJwtAuthModule {}

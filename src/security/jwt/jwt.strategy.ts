@@ -3,10 +3,10 @@ import { PassportStrategy } from '@nestjs/passport';
 import { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { Role } from '../../users/user.entity';
 import type { UserPrincipal } from '../authorization/principal';
 import { AccessTokenClaims } from './access-token.claims';
+import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { JWT_ALGORITHM, JWT_KEY } from './jwt-key.provider';
 
 interface LiveSessionRow {
@@ -22,7 +22,7 @@ interface LiveSessionRow {
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     @Inject(JWT_KEY) key: KeyObject,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(JWT_AUTH_OPTIONS) options: JwtAuthOptions,
     private readonly dataSource: DataSource,
   ) {
     super({
@@ -30,8 +30,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       // A KeyObject, not a string: see jwt-key.provider.ts. The types only list string | Buffer.
       secretOrKey: key as unknown as Buffer,
       algorithms: [JWT_ALGORITHM],
-      issuer: config.auth.jwtIssuer,
-      audience: config.auth.jwtAudience,
+      issuer: options.issuer,
+      audience: options.audience,
       ignoreExpiration: false,
     });
   }

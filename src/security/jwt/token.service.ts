@@ -3,10 +3,10 @@ import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, IsNull } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { User } from '../../users/user.entity';
 import { AccessTokenClaims } from './access-token.claims';
 import { AuthSession } from './auth-session.entity';
+import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { TokenPairResponse } from './dto/token-pair.response';
 import { RefreshToken } from './refresh-token.entity';
 import { newOpaqueToken, sha256 } from './secure-token';
@@ -30,13 +30,13 @@ export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly tx: TransactionContext,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JWT_AUTH_OPTIONS) private readonly options: JwtAuthOptions,
   ) {}
 
   /** A new login: a new session (refresh family) and its first token pair. */
-  async startSession(user: User): Promise<TokenPairResponse> {
+  async startSession(user: Pick<User, 'id' | 'role'>): Promise<TokenPairResponse> {
     return this.tx.run(async (manager) => {
-      const expiresAt = new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000);
+      const expiresAt = new Date(Date.now() + this.options.refreshTtlSeconds * 1000);
       const inserted = await manager.insert(AuthSession, { userId: user.id, expiresAt });
       const sessionId = inserted.identifiers[0].id as string;
       return this.issuePair(manager, user, sessionId, expiresAt);
@@ -104,7 +104,7 @@ export class TokenService {
 
   private async issuePair(
     manager: EntityManager,
-    user: User,
+    user: Pick<User, 'id' | 'role'>,
     sessionId: string,
     sessionExpiresAt: Date,
   ): Promise<TokenPairResponse> {
@@ -126,7 +126,7 @@ export class TokenService {
       accessToken,
       refreshToken,
       tokenType: 'Bearer',
-      expiresIn: this.config.auth.accessTtlSeconds,
+      expiresIn: this.options.accessTtlSeconds,
     };
   }
 }

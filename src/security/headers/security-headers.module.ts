@@ -1,0 +1,52 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { AbstractHttpAdapter, HttpAdapterHost } from '@nestjs/core';
+import { buildCorsOptions } from './cors-options';
+import { securityHeadersMiddleware } from './security-headers.middleware';
+import {
+  ConfigurableSecurityHeadersModule,
+  SECURITY_HEADERS_OPTIONS,
+  SecurityHeadersOptions,
+} from './security-headers.module-definition';
+
+/**
+ * Installs the headers middleware and CORS on the HTTP adapter when this provider is built.
+ *
+ * Why here and not in `configure()` or `onModuleInit()`: Nest module middleware runs after the
+ * body parser, so a 413 or 415 would leave without the headers; and by `onModuleInit` the parser
+ * and the routes are already registered. NestFactory.create puts the adapter on HttpAdapterHost
+ * (container.setHttpAdapter) before it builds any provider (createInstancesOfDependencies), so
+ * here it is already set, and the middleware goes in before Nest's or the host's parser and
+ * before any route. With @nestjs/testing the adapter arrives later, in createNestApplication,
+ * which is still before both: `init$` (a replay subject) covers that case. An application
+ * context without HTTP (a CLI) has a null adapter and nothing to protect.
+ */
+@Injectable()
+export class SecurityHeadersInstaller {
+  constructor(
+    adapterHost: HttpAdapterHost,
+    @Inject(SECURITY_HEADERS_OPTIONS) private readonly options: SecurityHeadersOptions,
+  ) {
+    if (adapterHost.httpAdapter) this.install(adapterHost.httpAdapter);
+    else
+      adapterHost.init$.subscribe(() => {
+        if (adapterHost.httpAdapter) this.install(adapterHost.httpAdapter);
+      });
+  }
+
+  private install(adapter: AbstractHttpAdapter): void {
+    if (adapter.getType() !== 'express') {
+      // A server without its headers would fail open: refuse to start instead.
+      throw new Error(`SecurityHeadersModule supports Express only, not ${adapter.getType()}`);
+    }
+    adapter.getInstance<{ disable(setting: string): void }>().disable('x-powered-by');
+    adapter.use(securityHeadersMiddleware(this.options.docsPath));
+    adapter.enableCors(buildCorsOptions(this.options.corsOrigins, this.options.exposedHeaders));
+  }
+}
+
+/**
+ * Security headers and CORS (API8:2023) on every response, including body-parser errors and
+ * unknown routes. The host registers nothing itself: importing the module installs both.
+ */
+@Module({ providers: [SecurityHeadersInstaller] })
+export class SecurityHeadersModule extends ConfigurableSecurityHeadersModule {}
