@@ -1,4 +1,7 @@
-import { Body, Controller, Get, Header, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { SecurityHeadersModule } from '../../src/security/headers/security-headers.module';
@@ -172,4 +175,46 @@ describe('headers layer alone (e2e)', () => {
       expectNoCorsGrant(preflight);
     },
   );
+});
+
+describe('headers layer: other ways a host is built', () => {
+  const layer = () => SecurityHeadersModule.forRoot({ corsOrigins: [ALLOWED_ORIGIN] });
+
+  it('@nestjs/testing (the adapter arrives late): still installed before the parser', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [layer()],
+      controllers: [DemoController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      calls = 0;
+      const big = await request(app.getHttpServer())
+        .post('/demo')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ filler: 'x'.repeat(200 * 1024) }));
+      expect(big.status).toBe(413);
+      expectApiHeaders(big);
+      expect(calls).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses to start on an adapter it cannot protect, rather than serve without headers', async () => {
+    class NotExpressAdapter extends ExpressAdapter {
+      override getType(): string {
+        return 'fastify';
+      }
+    }
+    @Module({ imports: [layer()], controllers: [DemoController] })
+    class Host {}
+    await expect(
+      NestFactory.create(Host, new NotExpressAdapter(), { logger: false, abortOnError: false }),
+    ).rejects.toThrow(/Express only/);
+
+    const moduleRef = await Test.createTestingModule({ imports: [Host] }).compile();
+    const app = moduleRef.createNestApplication(new NotExpressAdapter(), { logger: false });
+    await expect(app.init()).rejects.toThrow(/Express only/);
+  });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { AbstractHttpAdapter, HttpAdapterHost } from '@nestjs/core';
 import { buildCorsOptions } from './cors-options';
 import { securityHeadersMiddleware } from './security-headers.middleware';
@@ -21,7 +21,10 @@ import {
  * context without HTTP (a CLI) has a null adapter and nothing to protect.
  */
 @Injectable()
-export class SecurityHeadersInstaller {
+export class SecurityHeadersInstaller implements OnModuleInit {
+  /** A refusal met in the late (testing) path, thrown from app.init() instead of a subscriber. */
+  private failure?: unknown;
+
   constructor(
     adapterHost: HttpAdapterHost,
     @Inject(SECURITY_HEADERS_OPTIONS) private readonly options: SecurityHeadersOptions,
@@ -29,8 +32,16 @@ export class SecurityHeadersInstaller {
     if (adapterHost.httpAdapter) this.install(adapterHost.httpAdapter);
     else
       adapterHost.init$.subscribe(() => {
-        if (adapterHost.httpAdapter) this.install(adapterHost.httpAdapter);
+        try {
+          if (adapterHost.httpAdapter) this.install(adapterHost.httpAdapter);
+        } catch (error) {
+          this.failure = error;
+        }
       });
+  }
+
+  onModuleInit(): void {
+    if (this.failure) throw this.failure;
   }
 
   private install(adapter: AbstractHttpAdapter): void {
