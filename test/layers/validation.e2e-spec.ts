@@ -178,12 +178,17 @@ describe('validation layer alone (e2e)', () => {
     const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
     const withExtra = (depth: number) =>
       `{"code":"STN042","temperatureC":1,"observedAt":"2026-01-01T00:00:00Z","x":${nested(depth)}}`;
-    for (const depth of [MAX_JSON_DEPTH, 20_000]) {
+    // The body object is level 1, so `x` holding 15 nested arrays makes 16 levels: the most
+    // allowed (refused only as an unknown field), and 16 arrays make 17: too deep.
+    expect(MAX_JSON_DEPTH).toBe(16);
+    const atLimit = await postRaw(host, withExtra(15));
+    expect(atLimit.status).toBe(400);
+    expect(expectRejected(atLimit.body, 'x')).toEqual(['property x should not exist']);
+    expect(JSON.stringify(atLimit.body)).not.toContain('nested more than');
+    for (const depth of [16, 20_000]) {
       const res = await postRaw(host, withExtra(depth));
       expect(res.status).toBe(400);
-      expect(res.body.errors[0].messages[0]).toMatch(
-        new RegExp(`nested more than ${MAX_JSON_DEPTH} levels deep`),
-      );
+      expect(res.body.errors[0].messages[0]).toMatch(/nested more than 16 levels deep/);
     }
     expect(calls).toBe(0);
   });
