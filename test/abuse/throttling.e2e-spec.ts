@@ -212,6 +212,31 @@ describe('failed logins per account', () => {
     expect((await me(victim.auth)).status).toBe(200);
   });
 
+  it('wrong current passwords at change-password spend the same budget: then 429 there and at login, password unchanged', async () => {
+    const victim = await signUp(t, 'operator');
+    const hashOf = async () =>
+      (
+        (await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [
+          victim.id,
+        ])) as Array<{ password_hash: string }>
+      )[0].password_hash;
+    const before = await hashOf();
+    const changePassword = (currentPassword: string) =>
+      request(t.server)
+        .post('/v1/auth/change-password')
+        .set(fromIp(uniqueIp()))
+        .set(victim.auth)
+        .send({ currentPassword, newPassword: newPassword() });
+
+    const failures = await sequential(LIMITS.loginFailures, () => changePassword(newPassword()));
+    expect(statuses(failures)).toEqual(times(LIMITS.loginFailures, 400));
+    const locked = await changePassword(victim.password);
+    expect(locked.status).toBe(429);
+    expect(locked.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect((await login({ email: victim.email, password: victim.password })).status).toBe(429);
+    expect(await hashOf()).toBe(before);
+  });
+
   it('a burst of parallel guesses gets no more than the limit through to the password check', async () => {
     const victim = await signUp(t, 'viewer');
     const burst = LIMITS.loginFailures * 3;
