@@ -1,3 +1,5 @@
+import type { RateLimits } from '../security/throttling/throttling.module-definition';
+
 /** The validated, typed configuration of one app instance. Built once by `loadConfig`. */
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -30,16 +32,8 @@ export interface AuthConfig {
   apiKeyRotationGraceSeconds: number;
 }
 
-/** Requests allowed per window. Windows: 1 minute unless the name says otherwise. */
-export interface RateLimitConfig {
-  perIpPerMinute: number;
-  perRolePerMinute: { viewer: number; operator: number; admin: number };
-  perApiKeyPerMinute: number;
-  loginPerIpPer15Minutes: number;
-  loginFailuresPerEmailPer15Minutes: number;
-  registerPerIpPerHour: number;
-  apiKeyIssuePerHour: number;
-}
+/** Requests allowed per window: the throttling layer owns the type. */
+export type RateLimitConfig = RateLimits;
 
 export interface AppConfig {
   nodeEnv: NodeEnv;

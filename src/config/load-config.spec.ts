@@ -53,6 +53,12 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain(name);
   });
 
+  it('refuses a session shorter than its access token', () => {
+    expect(problemsOf({ JWT_ACCESS_TTL_SECONDS: '3600', JWT_REFRESH_TTL_SECONDS: '1800' })).toEqual(
+      [expect.stringContaining('JWT_REFRESH_TTL_SECONDS must be at least')],
+    );
+  });
+
   it('reports every bad variable at once', () => {
     expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', TRUST_PROXY: 'true' })).toHaveLength(3);
   });

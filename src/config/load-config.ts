@@ -120,13 +120,20 @@ function loadAuthConfig(r: EnvReader, production: boolean): AppConfig['auth'] {
     r.fail('BOOTSTRAP_ADMIN_PASSWORD', 'must be 12-128 characters and not a placeholder');
   }
 
+  const accessTtlSeconds = r.int('JWT_ACCESS_TTL_SECONDS', 900, 30, 86400);
+  const refreshTtlSeconds = r.int('JWT_REFRESH_TTL_SECONDS', 14 * 86400, 300, 90 * 86400);
+  if (refreshTtlSeconds < accessTtlSeconds) {
+    // The JWT layer refuses it too; said here in the variables' names.
+    r.fail('JWT_REFRESH_TTL_SECONDS', 'must be at least JWT_ACCESS_TTL_SECONDS');
+  }
+
   return {
     jwtSecret,
     jwtSecretGenerated: secretText === undefined,
     jwtIssuer: r.string('JWT_ISSUER', 'weather-api'),
     jwtAudience: r.string('JWT_AUDIENCE', 'weather-api-clients'),
-    accessTtlSeconds: r.int('JWT_ACCESS_TTL_SECONDS', 900, 30, 86400),
-    refreshTtlSeconds: r.int('JWT_REFRESH_TTL_SECONDS', 14 * 86400, 300, 90 * 86400),
+    accessTtlSeconds,
+    refreshTtlSeconds,
     registrationEnabled: r.bool('REGISTRATION_ENABLED', !production),
     bootstrapAdmin: email && password ? { email: email.toLowerCase(), password } : undefined,
     apiKeyRotationGraceSeconds: r.int('API_KEY_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400),

@@ -49,12 +49,18 @@ describe('security layers', () => {
         .filter(({ text }) => /\bAPP_CONFIG\b|import \{[^}]*\bAppConfig\b/.test(text))
         .map(({ file }) => file);
       expect(offenders).toEqual([]);
+      // Not even a type: the layer owns its options' types, the app's config imports them.
+      const configImports = sources.flatMap(({ file, text }) =>
+        importPaths(text)
+          .filter((path) => path.includes('/config/'))
+          .map((path) => `${file}: ${path}`),
+      );
+      expect(configImports).toEqual([]);
     });
 
     it("imports no other module of the app: neither another layer's module nor app.module", () => {
       const offenders = sources.flatMap(({ file, text }) =>
-        [...text.matchAll(/from '([^']+)'/g)]
-          .map((match) => match[1])
+        importPaths(text)
           .filter((path) => /\.module$/.test(path) && !isAllowedModule(path))
           .map((path) => `${file}: ${path}`),
       );
@@ -73,6 +79,13 @@ describe('security layers', () => {
     });
   });
 });
+
+/** Every module path a source imports: `from '...'`, `import '...'` and `import('...')`. */
+function importPaths(text: string): string[] {
+  return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)].map(
+    (match) => match[1],
+  );
+}
 
 /** Its own module, and the small shared infrastructure modules a layer may import itself. */
 function isAllowedModule(path: string): boolean {

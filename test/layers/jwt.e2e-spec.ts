@@ -293,4 +293,26 @@ describe('JWT layer: fail closed at start (e2e)', () => {
       /at least 32 bytes/,
     );
   });
+
+  // Each of these would quietly switch a check off: an empty or missing issuer or audience is
+  // not checked by jsonwebtoken and passport-jwt at all.
+  it.each([
+    [
+      'issuer ""',
+      { issuer: '' },
+      /JwtAuthModule: invalid options: issuer must be a non-empty string/,
+    ],
+    ['audience undefined', { audience: undefined }, /audience must be a non-empty string/],
+    ['accessTtlSeconds 0', { accessTtlSeconds: 0 }, /accessTtlSeconds must be a positive integer/],
+    ['refreshTtlSeconds NaN', { refreshTtlSeconds: NaN }, /refreshTtlSeconds must be a positive/],
+    [
+      'refreshTtlSeconds below accessTtlSeconds',
+      { accessTtlSeconds: 600, refreshTtlSeconds: 300 },
+      /refreshTtlSeconds must be at least accessTtlSeconds/,
+    ],
+  ])('%s stops the start with a message naming the option', async (_name, bad, message) => {
+    // As a host's unchecked configuration could hand them over.
+    const options = { ...OPTIONS, ...bad } as Parameters<typeof JwtAuthModule.forRoot>[0];
+    await expect(startHost(options)).rejects.toThrow(message);
+  });
 });

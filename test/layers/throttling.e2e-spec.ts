@@ -9,13 +9,13 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import request from 'supertest';
-import type { RateLimitConfig } from '../../src/config/app-config';
 import type { Principal } from '../../src/security/authorization/principal';
 import { ClientIpThrottlerGuard } from '../../src/security/throttling/client-ip-throttler.guard';
 import { IdentityThrottlerGuard } from '../../src/security/throttling/identity-throttler.guard';
 import { LoginAttemptsLimiter } from '../../src/security/throttling/login-attempts.limiter';
 import { RateLimitedFlow } from '../../src/security/throttling/rate-limit-flow.decorator';
 import { ThrottlingModule } from '../../src/security/throttling/throttling.module';
+import type { RateLimits } from '../../src/security/throttling/throttling.module-definition';
 import { TooManyRequestsProblem } from '../../src/security/throttling/too-many-requests.problem';
 import { LayerApp, startLayerApp } from '../support/layer-app';
 
@@ -25,7 +25,7 @@ import { LayerApp, startLayerApp } from '../support/layer-app';
  * who is calling, as any authentication would.
  */
 
-const LIMITS: RateLimitConfig = {
+const LIMITS: RateLimits = {
   perIpPerMinute: 1000,
   perRolePerMinute: { viewer: 3, operator: 1000, admin: 1000 },
   perApiKeyPerMinute: 1000,
@@ -69,7 +69,7 @@ class DemoIdentityGuard implements CanActivate {
   }
 }
 
-function hostWith(limits: RateLimitConfig) {
+function hostWith(limits: RateLimits) {
   return {
     imports: [ThrottlingModule.forRoot({ limits })],
     controllers: [DemoController],
@@ -146,5 +146,35 @@ describe('throttling layer alone', () => {
     );
     // Another account is untouched.
     await expect(limiter.begin('other@example.org')).resolves.toEqual(expect.any(Function));
+  });
+});
+
+describe('throttling layer: fail closed at start', () => {
+  // `hits > NaN` is never true: each of these would let every request through.
+  it.each([
+    [
+      'a NaN limit',
+      { ...LIMITS, perIpPerMinute: NaN },
+      /ThrottlingModule: invalid options: limits.perIpPerMinute must be a positive integer \(got NaN\)/,
+    ],
+    [
+      'a missing limit',
+      { ...LIMITS, loginFailuresPerEmailPer15Minutes: undefined },
+      /limits.loginFailuresPerEmailPer15Minutes must be a positive integer \(got undefined\)/,
+    ],
+    [
+      'a limit of 0',
+      { ...LIMITS, apiKeyIssuePerHour: 0 },
+      /limits.apiKeyIssuePerHour must be a positive integer \(got 0\)/,
+    ],
+    [
+      'a role missing from perRolePerMinute',
+      { ...LIMITS, perRolePerMinute: { viewer: 3, admin: 1000 } },
+      /limits.perRolePerMinute.operator must be a positive integer \(got undefined\)/,
+    ],
+    ['no limits at all', undefined, /ThrottlingModule: invalid options: limits is required/],
+  ])('%s stops the start with a message naming the option', async (_name, limits, message) => {
+    // As a host's unchecked configuration could hand them over.
+    await expect(startLayerApp(hostWith(limits as RateLimits))).rejects.toThrow(message);
   });
 });

@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { KeyObject } from 'node:crypto';
 import { TransactionModule } from '../../database/transaction.module';
+import { jwtAuthOptionsCheck } from './jwt-auth-options.validation';
 import { ConfigurableJwtAuthModule } from './jwt-auth.module-definition';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { JWT_ALGORITHM, JWT_KEY, jwtKeyProvider } from './jwt-key.provider';
@@ -13,12 +14,14 @@ import { TokenService } from './token.service';
  * People (API2:2023): JWT access tokens checked against a live session, rotating refresh
  * tokens, logout. `JwtAuthModule.forRoot({ secret, issuer, audience, accessTtlSeconds,
  * refreshTtlSeconds })` needs only a global DataSource from the host; `endpoints: true` adds
- * the /v1/auth routes (see jwt-auth.module-definition.ts for what they need).
+ * the /v1/auth routes (see jwt-auth.module-definition.ts for what they need). Invalid options
+ * stop the start.
  */
 @Module({
   imports: [PassportModule, TransactionModule],
   providers: [
-    jwtKeyProvider,
+    jwtAuthOptionsCheck, // issuer, audience, TTLs: a bad one stops the start
+    jwtKeyProvider, // the secret: a short one stops the start
     {
       // One signer/verifier with the algorithm, issuer and audience pinned.
       provide: JwtService,

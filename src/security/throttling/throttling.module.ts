@@ -6,6 +6,7 @@ import { FixedWindowStorage } from './fixed-window.storage';
 import { IdentityThrottlerGuard } from './identity-throttler.guard';
 import { LoginAttemptsLimiter } from './login-attempts.limiter';
 import { RedisCounterStorage } from './redis.storage';
+import { throttlingOptionsCheck } from './throttling-options.validation';
 import {
   ConfigurableThrottlingModule,
   THROTTLING_OPTIONS,
@@ -17,6 +18,7 @@ import { buildThrottlerOptions } from './throttling.options';
  * Rate limiting (API4:2023, API6:2023): per IP before authentication, per identity after it,
  * stricter limits on sensitive flows, and failed logins per account. The guards are exported,
  * not registered: the host places them around its authentication guards (app.module.ts).
+ * Invalid limits stop the start.
  */
 @Module({
   imports: [
@@ -27,6 +29,7 @@ import { buildThrottlerOptions } from './throttling.options';
     }),
   ],
   providers: [
+    throttlingOptionsCheck, // every limit a positive integer: a bad one stops the start
     {
       // Redis counters when a client is given (shared by all instances), else in-process ones.
       provide: COUNTER_STORAGE,

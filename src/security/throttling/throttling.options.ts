@@ -1,9 +1,9 @@
 import { ExecutionContext } from '@nestjs/common';
 import { ThrottlerModuleOptions } from '@nestjs/throttler';
-import { RateLimitConfig } from '../../config/app-config';
 import type { Principal } from '../authorization/principal';
 import { CounterStorage } from './counter-storage';
 import { flowOf } from './rate-limit-flow.decorator';
+import type { RateLimits } from './throttling.module-definition';
 
 const MINUTE = 60_000;
 
@@ -18,7 +18,7 @@ export function identityTracker(req: { user?: Principal }): string {
   return p.kind === 'user' ? `user:${p.userId}` : `key:${p.apiKeyId}`;
 }
 
-function identityLimit(limits: RateLimitConfig, principal: Principal | undefined): number {
+function identityLimit(limits: RateLimits, principal: Principal | undefined): number {
   if (!principal) return limits.perIpPerMinute;
   if (principal.kind === 'user') return limits.perRolePerMinute[principal.role];
   return principal.rateLimitPerMinute ?? limits.perApiKeyPerMinute;
@@ -29,7 +29,7 @@ function identityLimit(limits: RateLimitConfig, principal: Principal | undefined
  * budget is shared across all routes, as "600 requests a minute" means to an operator.
  */
 export function buildThrottlerOptions(
-  limits: RateLimitConfig,
+  limits: RateLimits,
   storage: CounterStorage,
 ): ThrottlerModuleOptions {
   const onlyFlow = (flow: string) => (ctx: ExecutionContext) => flowOf(ctx) !== flow;
