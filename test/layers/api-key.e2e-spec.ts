@@ -1,5 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import {
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  Injectable,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import request from 'supertest';
 import type { Response } from 'supertest';
@@ -10,6 +19,7 @@ import type {
   ApiKeyScope,
   UserPrincipal,
 } from '../../src/security/authorization/principal';
+import type { Role } from '../../src/users/user.entity';
 import { apiKeyHeader, splitKey, uniqueEmail } from '../support/identity-helpers';
 import { LayerApp, startLayerApp } from '../support/layer-app';
 
@@ -253,5 +263,148 @@ describe('API-key layer alone (e2e)', () => {
     const sha256 = (value: string) => createHash('sha256').update(value).digest();
     expect(row.secret_hash).toEqual(sha256(newSecret));
     expect(row.previous_secret_hash).toEqual(sha256(key.secret));
+  });
+});
+
+/**
+ * The management routes (`endpoints: true`) carry their policy with them: in a host without
+ * our global guards they are refused, not opened. These hosts start last: each creates an
+ * ApiKeyStrategy, and passport's registry keeps the last one (see the README's Known limits).
+ */
+const NEW_KEY = { name: 'must not exist', scopes: ['observations:write'] };
+
+async function insertUser(host: LayerApp, role: Role): Promise<UserPrincipal> {
+  const [row] = await host.dataSource.query<{ id: string }[]>(
+    `INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', $2) RETURNING id`,
+    [uniqueEmail(role), role],
+  );
+  return { kind: 'user', userId: row.id, role, sessionId: randomUUID(), tokenId: randomUUID() };
+}
+
+/** Every column of every key, to show a refused call changed nothing. */
+const keyTable = (host: LayerApp) =>
+  host.dataSource.query<{ row: string }[]>('SELECT k::text AS row FROM api_keys k ORDER BY id');
+
+describe('API-key layer alone: endpoints: true in a host without our guards (e2e)', () => {
+  let bare: LayerApp;
+  let existing: IssuedKey;
+  beforeAll(async () => {
+    // No authentication, no authorization: only the layer.
+    bare = await startLayerApp(
+      { imports: [ApiKeyModule.forRoot({ ...OPTIONS, endpoints: true })] },
+      { database: true },
+    );
+    // A key that exists, so reads have something to leak and writes something to change.
+    const operator = await insertUser(bare, 'operator');
+    const { key, secret } = await bare.app
+      .get(ApiKeysService)
+      .create(operator, { name: 'existing', scopes: ['stations:read'] });
+    existing = { id: key.id, key: secret, ...splitKey(secret) };
+  });
+  afterAll(() => bare.close());
+
+  it('POST /v1/api-keys -> 401, the service never runs, no row in api_keys', async () => {
+    const service = bare.app.get(ApiKeysService);
+    const create = jest.spyOn(service, 'create');
+    const before = await keyTable(bare);
+
+    const res = await request(bare.server).post('/v1/api-keys').send(NEW_KEY);
+
+    expect({ status: res.status, body: res.body as unknown }).toEqual({
+      status: 401,
+      body: {
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Missing or invalid credentials.',
+      },
+    });
+    expect(create).not.toHaveBeenCalled();
+    create.mockRestore();
+    expect(await keyTable(bare)).toEqual(before);
+    expect(before).toHaveLength(1);
+  });
+
+  it.each([
+    ['get', '/v1/api-keys'],
+    ['get', '/v1/api-keys/:id'],
+    ['post', '/v1/api-keys/:id/rotate'],
+    ['delete', '/v1/api-keys/:id'],
+  ] as const)('%s %s -> 401, nothing read or changed', async (method, path) => {
+    const before = await keyTable(bare);
+    const res = await request(bare.server)[method](path.replace(':id', existing.id));
+    expect(res.status).toBe(401);
+    expect(res.text).not.toContain(existing.keyId);
+    expect(await keyTable(bare)).toEqual(before);
+  });
+});
+
+/**
+ * The host's own authentication, stood in for (like a host whose only guard is
+ * AuthGuard('jwt')): `X-Host-User: <role>` makes the caller that person; it authorizes nothing.
+ */
+const hostUsers: Partial<Record<Role, UserPrincipal>> = {};
+
+@Injectable()
+class HostStandInGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; user?: UserPrincipal }>();
+    const role = req.headers['x-host-user'] as Role | undefined;
+    if (role) req.user = hostUsers[role];
+    return true;
+  }
+}
+
+describe('API-key layer alone: endpoints: true behind a host guard that only authenticates (e2e)', () => {
+  let host: LayerApp;
+  beforeAll(async () => {
+    host = await startLayerApp(
+      {
+        imports: [ApiKeyModule.forRoot({ ...OPTIONS, endpoints: true })],
+        providers: [{ provide: APP_GUARD, useClass: HostStandInGuard }],
+      },
+      { database: true },
+    );
+    for (const role of ['viewer', 'operator'] as const) {
+      hostUsers[role] = await insertUser(host, role);
+    }
+  });
+  afterAll(() => host.close());
+
+  it('a viewer creating a key -> 403 (the authorization policy: operators and admins), no row', async () => {
+    const create = jest.spyOn(host.app.get(ApiKeysService), 'create');
+    const res = await request(host.server)
+      .post('/v1/api-keys')
+      .set('X-Host-User', 'viewer')
+      .send(NEW_KEY);
+
+    expect({ status: res.status, body: res.body as unknown }).toEqual({
+      status: 403,
+      body: {
+        type: 'about:blank',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'Your role does not allow this.',
+      },
+    });
+    expect(create).not.toHaveBeenCalled();
+    create.mockRestore();
+    expect(await keyTable(host)).toEqual([]);
+  });
+
+  it('an operator creating a key -> 201 and one row (the route works; the refusal is the role)', async () => {
+    const res = await request(host.server)
+      .post('/v1/api-keys')
+      .set('X-Host-User', 'operator')
+      .send({ name: 'roof logger', scopes: ['observations:write'] });
+
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ name: 'roof logger', scopes: ['observations:write'] });
+    const [row] = await host.dataSource.query<{ owner_id: string; name: string }[]>(
+      'SELECT owner_id, name FROM api_keys',
+    );
+    expect(row).toEqual({ owner_id: hostUsers.operator?.userId, name: 'roof logger' });
   });
 });

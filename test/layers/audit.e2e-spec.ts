@@ -1,4 +1,15 @@
-import { Body, ConflictException, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  Body,
+  CanActivate,
+  ConflictException,
+  Controller,
+  ExecutionContext,
+  HttpCode,
+  Injectable,
+  Post,
+  ValidationPipe,
+} from '@nestjs/common';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import request from 'supertest';
 import { TransactionContext } from '../../src/database/transaction-context';
 import { AuditBuffer } from '../../src/security/audit/audit-buffer';
@@ -8,6 +19,8 @@ import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
 import { AuditModule } from '../../src/security/audit/audit.module';
 import { AuditVerifier } from '../../src/security/audit/audit-verifier.service';
 import { Audited } from '../../src/security/audit/audited.decorator';
+import type { UserPrincipal } from '../../src/security/authorization/principal';
+import type { Role } from '../../src/users/user.entity';
 import { LayerApp, startLayerApp } from '../support/layer-app';
 
 /**
@@ -209,6 +222,133 @@ describe('audit layer alone (e2e)', () => {
       valid: false,
       checked: position + 1,
       firstInvalidId: target.id,
+    });
+  });
+});
+
+/**
+ * The host's own authentication, stood in for: `X-Host-User: <role>` makes the caller that
+ * person, no header leaves the request anonymous. It authorizes nothing itself (like a host
+ * whose only guard is AuthGuard('jwt')).
+ */
+@Injectable()
+class HostStandInGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; user?: UserPrincipal }>();
+    const role = req.headers['x-host-user'] as Role | undefined;
+    if (role) {
+      req.user = { kind: 'user', userId: `host-${role}`, role, sessionId: 's', tokenId: 'j' };
+    }
+    return true;
+  }
+}
+
+const AUDIT_ENDPOINTS = ['/v1/audit-logs', '/v1/audit-logs/verify'];
+
+/** A record in the log, through an @Audited call, so the endpoints have something to leak. */
+async function recordOne(t: LayerApp): Promise<AuditLogEntry> {
+  await t.dataSource.query(CREATE_NOTES);
+  await request(t.server).post('/notes').send({ text: 'secret note' }).expect(201);
+  const rows = await audited(t);
+  expect(rows).toHaveLength(1);
+  return rows[0];
+}
+
+describe('audit layer alone: endpoints: true in a host without our guards (e2e)', () => {
+  let t: LayerApp;
+  let row: AuditLogEntry;
+  beforeAll(async () => {
+    // No authentication, no authorization, no pipe: only the layer and the demo controller.
+    t = await startLayerApp(
+      { imports: [AuditModule.forRoot({ endpoints: true })], controllers: [NotesController] },
+      { database: true },
+    );
+    row = await recordOne(t);
+  });
+  afterAll(() => t.close());
+
+  it.each(AUDIT_ENDPOINTS)('GET %s -> 401, and not one audit row in the body', async (path) => {
+    const verify = jest.spyOn(t.app.get(AuditVerifier), 'verify');
+    const res = await request(t.server).get(path);
+
+    expect({ status: res.status, body: res.body as unknown }).toEqual({
+      status: 401,
+      body: {
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Missing or invalid credentials.',
+      },
+    });
+    for (const leak of [row.hash, row.action, row.route, 'checked']) {
+      expect(res.text).not.toContain(leak);
+    }
+    expect(verify).not.toHaveBeenCalled();
+    verify.mockRestore();
+  });
+});
+
+describe('audit layer alone: endpoints: true behind a host guard that only authenticates (e2e)', () => {
+  let t: LayerApp;
+  let row: AuditLogEntry;
+  beforeAll(async () => {
+    t = await startLayerApp(
+      {
+        imports: [AuditModule.forRoot({ endpoints: true })],
+        controllers: [NotesController],
+        // The host's own lines: who the caller is, and the pipe the list's query needs.
+        providers: [
+          { provide: APP_GUARD, useClass: HostStandInGuard },
+          { provide: APP_PIPE, useValue: new ValidationPipe({ transform: true }) },
+        ],
+      },
+      { database: true },
+    );
+    row = await recordOne(t);
+  });
+  afterAll(() => t.close());
+
+  it.each(['viewer', 'operator'])(
+    'a signed-in %s -> 403 on both, and not one audit row in the body',
+    async (role) => {
+      for (const path of AUDIT_ENDPOINTS) {
+        const res = await request(t.server).get(path).set('X-Host-User', role);
+        expect({ path, status: res.status, body: res.body as unknown }).toEqual({
+          path,
+          status: 403,
+          body: {
+            type: 'about:blank',
+            title: 'Forbidden',
+            status: 403,
+            detail: 'Your role does not allow this.',
+          },
+        });
+        expect(res.text).not.toContain(row.hash);
+      }
+    },
+  );
+
+  it('an anonymous caller (the host guard set no one) -> 401', async () => {
+    for (const path of AUDIT_ENDPOINTS) {
+      const res = await request(t.server).get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+    }
+  });
+
+  it('an admin -> 200: the record, and a chain that verifies', async () => {
+    const list = await request(t.server).get('/v1/audit-logs').set('X-Host-User', 'admin');
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({
+      data: [{ id: row.id, action: 'note.created', hash: row.hash }],
+      nextCursor: null,
+    });
+
+    const verify = await request(t.server).get('/v1/audit-logs/verify').set('X-Host-User', 'admin');
+    expect({ status: verify.status, body: verify.body as unknown }).toEqual({
+      status: 200,
+      body: { valid: true, checked: 1, firstInvalidId: null },
     });
   });
 });

@@ -8,8 +8,9 @@ export type { ApiKeyOptions };
 /** Options that shape the module rather than configure its services. */
 export interface ApiKeyExtras {
   /**
-   * Mount ApiKeysController (/v1/api-keys: create, list, get, rotate, revoke). Its routes rely
-   * on the authorization layer's guards for who may call them. Default false.
+   * Mount ApiKeysController (/v1/api-keys: create, list, get, rotate, revoke). It carries the
+   * authorization layer's policy guard itself (401 without a caller, 403 for a viewer); the
+   * host sets who the caller is. Default false.
    */
   endpoints?: boolean;
 }

@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -9,6 +19,7 @@ import {
 import { toPage } from '../../common/pagination/page.query';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { AuthorizationGuard } from '../authorization/authorization.guard';
 import { CurrentPrincipal } from '../authorization/current-principal.decorator';
 import { Credentials, Roles } from '../authorization/policy.decorators';
 import type { UserPrincipal } from '../authorization/principal';
@@ -24,6 +35,10 @@ import { ListApiKeysQuery } from './dto/list-api-keys.query';
 @ApiProblems(500)
 @Credentials('user')
 @Roles('operator', 'admin')
+// The endpoints carry their policy with them: a host that mounts them without our global
+// guards is refused (401/403), not opened. In this app the global guard already ran; this
+// repeat is a metadata read.
+@UseGuards(AuthorizationGuard)
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}

@@ -1,9 +1,10 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { AuthorizationGuard } from '../authorization/authorization.guard';
 import { Credentials, Roles } from '../authorization/policy.decorators';
 import { AuditLogEntry } from './audit-log.entity';
 import { AuditVerifier } from './audit-verifier.service';
@@ -15,6 +16,10 @@ import { AuditLogPage, AuditLogRecord, ChainVerificationResponse } from './dto/a
 @ApiProblems(500)
 @Credentials('user')
 @Roles('admin')
+// The endpoints carry their policy with them: a host that mounts them without our global
+// guards is refused (401/403), not opened. In this app the global guard already ran; this
+// repeat is a metadata read.
+@UseGuards(AuthorizationGuard)
 @Controller('v1/audit-logs')
 export class AuditLogsController {
   constructor(

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthorizationGuard } from './authorization.guard';
 import { Credentials, Public, Roles, Scopes } from './policy.decorators';
 import type { ApiKeyPrincipal, ApiKeyScope, Principal, UserPrincipal } from './principal';
-import { ForbiddenProblem } from './unauthenticated.problem';
+import { ForbiddenProblem, UnauthenticatedProblem } from './unauthenticated.problem';
 import type { Role } from '../../users/user.entity';
 
 /**
@@ -114,10 +114,10 @@ function contextFor(
   controller: object,
   method: string,
   principal: Principal | undefined,
+  request: object = principal === undefined ? {} : { user: principal },
 ): ExecutionContext {
   const cls = controller as { prototype: Record<string, () => void>; name: string };
   const handler = cls.prototype[method];
-  const request = principal === undefined ? {} : { user: principal };
   return {
     getHandler: () => handler,
     getClass: () => cls,
@@ -164,6 +164,26 @@ describe('AuthorizationGuard', () => {
       }
       expect(thrown).toBeInstanceOf(ForbiddenProblem);
       expect((thrown as ForbiddenProblem).getStatus()).toBe(403);
+    },
+  );
+
+  // A host without the AuthenticationGuard (or a guard that lets a request through without
+  // setting one) reaches this guard with no principal: 401, never a TypeError (a 500).
+  const CLOSED = ALLOWED.filter(([, , , allowed]) => !allowed.includes('none'));
+  it.each(CLOSED)(
+    '%s with no principal -> UnauthenticatedProblem (401)',
+    (_r, controller, method) => {
+      for (const request of [{}, { user: undefined }, { user: null }]) {
+        const context = contextFor(controller, method, undefined, request);
+        let thrown: unknown;
+        try {
+          guard.canActivate(context);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(UnauthenticatedProblem);
+        expect((thrown as UnauthenticatedProblem).getStatus()).toBe(401);
+      }
     },
   );
 

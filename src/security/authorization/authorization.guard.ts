@@ -2,13 +2,15 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Principal } from './principal';
 import { readPolicy } from './route-policy';
-import { ForbiddenProblem } from './unauthenticated.problem';
+import { ForbiddenProblem, UnauthenticatedProblem } from './unauthenticated.problem';
 
 /**
  * Global, after authentication: function-level authorization (API5:2023). The caller is
  * known; the route's declared policy decides. Anything not declared is refused (fail closed):
  * a route without @Credentials, or one that accepts keys but names no scopes.
- * Object-level checks (ownership) happen in the handlers, where the object is loaded.
+ * No caller at all on a closed route is 401, not a crash. Object-level checks (ownership)
+ * happen in the handlers, where the object is loaded. The layers' own management controllers
+ * also name it in @UseGuards, so they stay closed in a host without these global guards.
  */
 @Injectable()
 export class AuthorizationGuard implements CanActivate {
@@ -17,7 +19,10 @@ export class AuthorizationGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const policy = readPolicy(this.reflector, context.getHandler(), context.getClass());
     if (policy.isPublic) return true;
-    const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
+    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
+    // No caller on a closed route: nothing authenticated it (a host without our
+    // AuthenticationGuard, or a guard that let it through). Refuse as anonymous, never crash.
+    if (!principal) throw new UnauthenticatedProblem();
 
     if (!policy.credentials?.includes(principal.kind)) {
       throw new ForbiddenProblem('This route does not accept this kind of credential.');

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -10,6 +10,7 @@ import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CredentialsDto } from '../../users/dto/credentials.dto';
 import { UserResponse } from '../../users/dto/user.response';
 import { UsersService } from '../../users/users.service';
+import { AuthorizationGuard } from '../authorization/authorization.guard';
 import { CurrentPrincipal } from '../authorization/current-principal.decorator';
 import { Credentials, Public } from '../authorization/policy.decorators';
 import type { UserPrincipal } from '../authorization/principal';
@@ -25,6 +26,11 @@ import { TokenService } from './token.service';
 
 @ApiTags('auth')
 @ApiProblems(500)
+// The endpoints carry their policy with them: a host that mounts them without our global
+// guards is refused (401/403) on me, logout and change-password, not opened; the @Public
+// routes (register, login, refresh) pass. In this app the global guard already ran; this
+// repeat is a metadata read.
+@UseGuards(AuthorizationGuard)
 @Controller('v1/auth')
 export class AuthController {
   constructor(
