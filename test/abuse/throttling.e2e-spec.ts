@@ -216,9 +216,10 @@ describe('failed logins per account', () => {
     const victim = await signUp(t, 'operator');
     const hashOf = async () =>
       (
-        (await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [
-          victim.id,
-        ])) as Array<{ password_hash: string }>
+        await t.dataSource.query<Array<{ password_hash: string }>>(
+          'SELECT password_hash FROM users WHERE id = $1',
+          [victim.id],
+        )
       )[0].password_hash;
     const before = await hashOf();
     const changePassword = (currentPassword: string) =>

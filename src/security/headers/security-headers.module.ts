@@ -23,7 +23,7 @@ import {
 @Injectable()
 export class SecurityHeadersInstaller implements OnModuleInit {
   /** A refusal met in the late (testing) path, thrown from app.init() instead of a subscriber. */
-  private failure?: unknown;
+  private failure?: Error;
 
   constructor(
     adapterHost: HttpAdapterHost,
@@ -35,7 +35,7 @@ export class SecurityHeadersInstaller implements OnModuleInit {
         try {
           if (adapterHost.httpAdapter) this.install(adapterHost.httpAdapter);
         } catch (error) {
-          this.failure = error;
+          this.failure = error instanceof Error ? error : new Error(String(error));
         }
       });
   }
