@@ -1,13 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import {
-  CanActivate,
-  Controller,
-  ExecutionContext,
-  Get,
-  Injectable,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import request from 'supertest';
@@ -21,7 +13,13 @@ import type {
 } from '../../src/security/authorization/principal';
 import type { Role } from '../../src/users/user.entity';
 import { apiKeyHeader, splitKey, uniqueEmail } from '../support/identity-helpers';
-import { LayerApp, startLayerApp } from '../support/layer-app';
+import {
+  HOST_USER_HEADER,
+  LayerApp,
+  UNAUTHENTICATED_PROBLEM,
+  hostAuthenticationGuard,
+  startLayerApp,
+} from '../support/layer-app';
 
 /**
  * The API-key layer alone: ApiKeyModule.forRoot, a demo route behind @nestjs/passport's
@@ -312,12 +310,7 @@ describe('API-key layer alone: endpoints: true in a host without our guards (e2e
 
     expect({ status: res.status, body: res.body as unknown }).toEqual({
       status: 401,
-      body: {
-        type: 'about:blank',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'Missing or invalid credentials.',
-      },
+      body: UNAUTHENTICATED_PROBLEM,
     });
     expect(create).not.toHaveBeenCalled();
     create.mockRestore();
@@ -339,23 +332,9 @@ describe('API-key layer alone: endpoints: true in a host without our guards (e2e
   });
 });
 
-/**
- * The host's own authentication, stood in for (like a host whose only guard is
- * AuthGuard('jwt')): `X-Host-User: <role>` makes the caller that person; it authorizes nothing.
- */
+/** The people a host stand-in authentication (like AuthGuard('jwt')) makes the caller. */
 const hostUsers: Partial<Record<Role, UserPrincipal>> = {};
-
-@Injectable()
-class HostStandInGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    const req = context
-      .switchToHttp()
-      .getRequest<{ headers: Record<string, string | undefined>; user?: UserPrincipal }>();
-    const role = req.headers['x-host-user'] as Role | undefined;
-    if (role) req.user = hostUsers[role];
-    return true;
-  }
-}
+const HostStandInGuard = hostAuthenticationGuard((role) => hostUsers[role as Role]);
 
 describe('API-key layer alone: endpoints: true behind a host guard that only authenticates (e2e)', () => {
   let host: LayerApp;
@@ -377,7 +356,7 @@ describe('API-key layer alone: endpoints: true behind a host guard that only aut
     const create = jest.spyOn(host.app.get(ApiKeysService), 'create');
     const res = await request(host.server)
       .post('/v1/api-keys')
-      .set('X-Host-User', 'viewer')
+      .set(HOST_USER_HEADER, 'viewer')
       .send(NEW_KEY);
 
     expect({ status: res.status, body: res.body as unknown }).toEqual({
@@ -397,7 +376,7 @@ describe('API-key layer alone: endpoints: true behind a host guard that only aut
   it('an operator creating a key -> 201 and one row (the route works; the refusal is the role)', async () => {
     const res = await request(host.server)
       .post('/v1/api-keys')
-      .set('X-Host-User', 'operator')
+      .set(HOST_USER_HEADER, 'operator')
       .send({ name: 'roof logger', scopes: ['observations:write'] });
 
     expect(res.status).toBe(201);

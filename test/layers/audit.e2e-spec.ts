@@ -1,11 +1,8 @@
 import {
   Body,
-  CanActivate,
   ConflictException,
   Controller,
-  ExecutionContext,
   HttpCode,
-  Injectable,
   Post,
   ValidationPipe,
 } from '@nestjs/common';
@@ -19,9 +16,14 @@ import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
 import { AuditModule } from '../../src/security/audit/audit.module';
 import { AuditVerifier } from '../../src/security/audit/audit-verifier.service';
 import { Audited } from '../../src/security/audit/audited.decorator';
-import type { UserPrincipal } from '../../src/security/authorization/principal';
 import type { Role } from '../../src/users/user.entity';
-import { LayerApp, startLayerApp } from '../support/layer-app';
+import {
+  HOST_USER_HEADER,
+  LayerApp,
+  UNAUTHENTICATED_PROBLEM,
+  hostAuthenticationGuard,
+  startLayerApp,
+} from '../support/layer-app';
 
 /**
  * The audit layer alone: a host with AuditModule.forRoot(), a demo controller whose handlers are
@@ -226,24 +228,14 @@ describe('audit layer alone (e2e)', () => {
   });
 });
 
-/**
- * The host's own authentication, stood in for: `X-Host-User: <role>` makes the caller that
- * person, no header leaves the request anonymous. It authorizes nothing itself (like a host
- * whose only guard is AuthGuard('jwt')).
- */
-@Injectable()
-class HostStandInGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    const req = context
-      .switchToHttp()
-      .getRequest<{ headers: Record<string, string | undefined>; user?: UserPrincipal }>();
-    const role = req.headers['x-host-user'] as Role | undefined;
-    if (role) {
-      req.user = { kind: 'user', userId: `host-${role}`, role, sessionId: 's', tokenId: 'j' };
-    }
-    return true;
-  }
-}
+/** A host stand-in authentication (like AuthGuard('jwt')): `X-Host-User: <role>`. */
+const HostStandInGuard = hostAuthenticationGuard((role) => ({
+  kind: 'user',
+  userId: `host-${role}`,
+  role: role as Role,
+  sessionId: 's',
+  tokenId: 'j',
+}));
 
 const AUDIT_ENDPOINTS = ['/v1/audit-logs', '/v1/audit-logs/verify'];
 
@@ -275,12 +267,7 @@ describe('audit layer alone: endpoints: true in a host without our guards (e2e)'
 
     expect({ status: res.status, body: res.body as unknown }).toEqual({
       status: 401,
-      body: {
-        type: 'about:blank',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'Missing or invalid credentials.',
-      },
+      body: UNAUTHENTICATED_PROBLEM,
     });
     for (const leak of [row.hash, row.action, row.route, 'checked']) {
       expect(res.text).not.toContain(leak);
@@ -314,7 +301,7 @@ describe('audit layer alone: endpoints: true behind a host guard that only authe
     'a signed-in %s -> 403 on both, and not one audit row in the body',
     async (role) => {
       for (const path of AUDIT_ENDPOINTS) {
-        const res = await request(t.server).get(path).set('X-Host-User', role);
+        const res = await request(t.server).get(path).set(HOST_USER_HEADER, role);
         expect({ path, status: res.status, body: res.body as unknown }).toEqual({
           path,
           status: 403,
@@ -338,14 +325,16 @@ describe('audit layer alone: endpoints: true behind a host guard that only authe
   });
 
   it('an admin -> 200: the record, and a chain that verifies', async () => {
-    const list = await request(t.server).get('/v1/audit-logs').set('X-Host-User', 'admin');
+    const list = await request(t.server).get('/v1/audit-logs').set(HOST_USER_HEADER, 'admin');
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({
       data: [{ id: row.id, action: 'note.created', hash: row.hash }],
       nextCursor: null,
     });
 
-    const verify = await request(t.server).get('/v1/audit-logs/verify').set('X-Host-User', 'admin');
+    const verify = await request(t.server)
+      .get('/v1/audit-logs/verify')
+      .set(HOST_USER_HEADER, 'admin');
     expect({ status: verify.status, body: verify.body as unknown }).toEqual({
       status: 200,
       body: { valid: true, checked: 1, firstInvalidId: null },

@@ -20,7 +20,7 @@ import type {
   Principal,
   UserPrincipal,
 } from '../../src/security/authorization/principal';
-import { LayerApp, startLayerApp } from '../support/layer-app';
+import { LayerApp, UNAUTHENTICATED_PROBLEM, startLayerApp } from '../support/layer-app';
 
 /**
  * The authorization layer alone: AuthorizationModule.forRoot, the host's two APP_GUARD lines, a
@@ -179,7 +179,7 @@ const problem = (status: number, title: string, detail: string) => ({
   status,
   detail,
 });
-const UNAUTHENTICATED = problem(401, 'Unauthorized', 'Missing or invalid credentials.');
+const UNAUTHENTICATED = UNAUTHENTICATED_PROBLEM;
 const forbidden = (detail: string) => problem(403, 'Forbidden', detail);
 const bearer = (value: string) => ({ Authorization: `Bearer ${value}` });
 

@@ -1,15 +1,6 @@
-import {
-  CanActivate,
-  Controller,
-  ExecutionContext,
-  Get,
-  HttpCode,
-  Injectable,
-  Post,
-} from '@nestjs/common';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import request from 'supertest';
-import type { Principal } from '../../src/security/authorization/principal';
 import { ClientIpThrottlerGuard } from '../../src/security/throttling/client-ip-throttler.guard';
 import { IdentityThrottlerGuard } from '../../src/security/throttling/identity-throttler.guard';
 import { LoginAttemptsLimiter } from '../../src/security/throttling/login-attempts.limiter';
@@ -17,7 +8,12 @@ import { RateLimitedFlow } from '../../src/security/throttling/rate-limit-flow.d
 import { ThrottlingModule } from '../../src/security/throttling/throttling.module';
 import type { RateLimits } from '../../src/security/throttling/throttling.module-definition';
 import { TooManyRequestsProblem } from '../../src/security/throttling/too-many-requests.problem';
-import { LayerApp, startLayerApp } from '../support/layer-app';
+import {
+  HOST_USER_HEADER,
+  LayerApp,
+  hostAuthenticationGuard,
+  startLayerApp,
+} from '../support/layer-app';
 
 /**
  * The throttling layer alone: ThrottlingModule.forRoot, the host's guard lines, and a demo
@@ -54,20 +50,14 @@ class DemoController {
   }
 }
 
-/** The host's authentication stand-in: `X-Demo-User: <id>` makes the caller that viewer. */
-@Injectable()
-class DemoIdentityGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    const req = context
-      .switchToHttp()
-      .getRequest<{ headers: Record<string, string>; user?: Principal }>();
-    const id = req.headers['x-demo-user'];
-    if (id) {
-      req.user = { kind: 'user', userId: id, role: 'viewer', sessionId: 's', tokenId: 't' };
-    }
-    return true;
-  }
-}
+/** The host's authentication, stood in for: `X-Host-User: <id>` makes the caller that viewer. */
+const DemoIdentityGuard = hostAuthenticationGuard((id) => ({
+  kind: 'user',
+  userId: id,
+  role: 'viewer',
+  sessionId: 's',
+  tokenId: 't',
+}));
 
 function hostWith(limits: RateLimits) {
   return {
@@ -123,13 +113,13 @@ describe('throttling layer alone', () => {
     host = await startLayerApp(hostWith(LIMITS));
     calls = 0;
     for (let i = 0; i < 3; i += 1) {
-      await request(host.server).get('/demo').set('X-Demo-User', 'alice').expect(200);
+      await request(host.server).get('/demo').set(HOST_USER_HEADER, 'alice').expect(200);
     }
-    const refused = await request(host.server).get('/demo').set('X-Demo-User', 'alice');
+    const refused = await request(host.server).get('/demo').set(HOST_USER_HEADER, 'alice');
     expect(refused.status).toBe(429);
     expect(refused.headers['x-ratelimit-limit-identity']).toBe('3');
     expect(calls).toBe(3);
-    await request(host.server).get('/demo').set('X-Demo-User', 'bob').expect(200);
+    await request(host.server).get('/demo').set(HOST_USER_HEADER, 'bob').expect(200);
     // Anonymous callers are counted per IP only.
     await request(host.server).get('/demo').expect(200);
     expect(calls).toBe(5);

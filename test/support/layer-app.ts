@@ -1,8 +1,18 @@
 import type { Server } from 'node:http';
-import { Global, INestApplication, Module, ModuleMetadata } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  Global,
+  INestApplication,
+  Injectable,
+  Module,
+  ModuleMetadata,
+  Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/database/database-connection';
+import type { Principal } from '../../src/security/authorization/principal';
 import { createTestDatabase } from './test-database';
 
 /**
@@ -57,4 +67,40 @@ export async function startLayerApp(
       await database?.drop();
     },
   };
+}
+
+/**
+ * The 401 a layer answers in a host without the app's problem-details filter (Nest's own filter
+ * renders ProblemException.getResponse(): the problem fields, no instance or request id).
+ */
+export const UNAUTHENTICATED_PROBLEM = {
+  type: 'about:blank',
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'Missing or invalid credentials.',
+};
+
+/** The header a host stand-in authentication reads (see `hostAuthenticationGuard`). */
+export const HOST_USER_HEADER = 'X-Host-User';
+
+/**
+ * A host's own authentication, stood in for, for layers that read `request.user` but do not
+ * authenticate (throttling, the layers' endpoints): `X-Host-User: <value>` makes the caller
+ * whoever `resolve(value)` says; no header leaves the request anonymous. It authorizes nothing.
+ */
+export function hostAuthenticationGuard(
+  resolve: (value: string) => Principal | undefined,
+): Type<CanActivate> {
+  @Injectable()
+  class HostAuthenticationGuard implements CanActivate {
+    canActivate(context: ExecutionContext): boolean {
+      const req = context
+        .switchToHttp()
+        .getRequest<{ headers: Record<string, string | undefined>; user?: Principal }>();
+      const value = req.headers[HOST_USER_HEADER.toLowerCase()];
+      if (value) req.user = resolve(value);
+      return true;
+    }
+  }
+  return HostAuthenticationGuard;
 }
