@@ -375,3 +375,17 @@ describe('audit layer alone: shutdown (e2e)', () => {
     expect(rows[0].hash).toBe(chainHash(GENESIS_HASH, eventOf(rows[0])));
   });
 });
+
+describe('audit layer alone: settings', () => {
+  it.each([
+    [{ flushIntervalMs: 0 }, /flushIntervalMs must be a positive integer/],
+    [{ flushAtRecords: Number.NaN }, /flushAtRecords must be a positive integer/],
+  ])('refuses to start with %j', async (options, message) => {
+    await expect(
+      startLayerApp(
+        { imports: [AuditModule.forRoot(options)], controllers: [NotesController] },
+        { database: true },
+      ),
+    ).rejects.toThrow(message);
+  });
+});

@@ -55,8 +55,16 @@ export async function startLayerApp(
   @Module({ ...metadata, imports: [HostDatabaseModule, ...(metadata.imports ?? [])] })
   class LayerHostModule {}
 
-  const app = await NestFactory.create(LayerHostModule, { logger: false, abortOnError: false });
-  await app.init();
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(LayerHostModule, { logger: false, abortOnError: false });
+    await app.init();
+  } catch (error) {
+    // A host that refuses to start (the "bad options" tests) leaves no database behind.
+    await dataSource?.destroy();
+    await database?.drop();
+    throw error;
+  }
   return {
     app,
     server: app.getHttpServer() as Server,

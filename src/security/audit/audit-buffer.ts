@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AuditEvent } from './audit-event';
+import { OptionProblems } from '../../common/options/option-problems';
 import { DatabaseLifecycle } from '../../database/database-lifecycle';
 import { AuditChainWriter } from './audit-chain.writer';
 import { AUDIT_DEFAULTS, AUDIT_OPTIONS, AuditOptions } from './audit.module-definition';
@@ -38,14 +39,13 @@ export class AuditBuffer
     // database closes. A host without it: flushed from the shutdown hooks below.
     @Optional() private readonly lifecycle?: DatabaseLifecycle,
   ) {
-    const flushIntervalMs = positiveInteger(
-      'flushIntervalMs',
-      options.flushIntervalMs ?? AUDIT_DEFAULTS.flushIntervalMs,
-    );
-    this.flushAtRecords = positiveInteger(
-      'flushAtRecords',
-      options.flushAtRecords ?? AUDIT_DEFAULTS.flushAtRecords,
-    );
+    const flushIntervalMs = options.flushIntervalMs ?? AUDIT_DEFAULTS.flushIntervalMs;
+    const flushAtRecords = options.flushAtRecords ?? AUDIT_DEFAULTS.flushAtRecords;
+    const check = new OptionProblems('AuditModule');
+    check.positiveInteger('flushIntervalMs', flushIntervalMs);
+    check.positiveInteger('flushAtRecords', flushAtRecords);
+    check.throwIfAny();
+    this.flushAtRecords = flushAtRecords;
     this.timer = setInterval(() => void this.flush(), flushIntervalMs);
     this.timer.unref();
     lifecycle?.beforeClose(() => this.flush());
@@ -102,11 +102,4 @@ export class AuditBuffer
   async onApplicationShutdown(): Promise<void> {
     if (!this.lifecycle) await this.flush();
   }
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`AuditModule: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
