@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
@@ -12,12 +12,14 @@ import type {
   UserPrincipal,
 } from '../../src/security/authorization/principal';
 import type { Role } from '../../src/users/user.entity';
-import { apiKeyHeader, splitKey, uniqueEmail } from '../support/identity-helpers';
+import { apiKeyHeader, splitKey } from '../support/identity-helpers';
 import {
   HOST_USER_HEADER,
   LayerApp,
   UNAUTHENTICATED_PROBLEM,
   hostAuthenticationGuard,
+  insertUser,
+  principalOf,
   startLayerApp,
 } from '../support/layer-app';
 
@@ -54,18 +56,7 @@ beforeAll(async () => {
     { database: true },
   );
   apiKeys = layer.app.get(ApiKeysService);
-  const [row] = await layer.dataSource.query<{ id: string }[]>(
-    `INSERT INTO users (email, password_hash, role) VALUES ($1, 'not-a-real-hash', 'operator')
-     RETURNING id`,
-    [uniqueEmail('operator')],
-  );
-  owner = {
-    kind: 'user',
-    userId: row.id,
-    role: 'operator',
-    sessionId: randomUUID(),
-    tokenId: randomUUID(),
-  };
+  owner = principalOf(await insertUser(layer, 'operator'));
 });
 afterAll(() => layer.close());
 beforeEach(() => {
@@ -199,10 +190,7 @@ describe('API-key layer alone (e2e)', () => {
   });
 
   it('a key whose owner is disabled -> 401', async () => {
-    const [row] = await layer.dataSource.query<{ id: string }[]>(
-      `INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', 'operator') RETURNING id`,
-      [uniqueEmail('owner')],
-    );
+    const row = await insertUser(layer, 'operator');
     const { secret } = await apiKeys.create(
       { ...owner, userId: row.id },
       { name: 'soon orphaned', scopes: ['stations:read'] },
@@ -271,14 +259,6 @@ describe('API-key layer alone (e2e)', () => {
  */
 const NEW_KEY = { name: 'must not exist', scopes: ['observations:write'] };
 
-async function insertUser(host: LayerApp, role: Role): Promise<UserPrincipal> {
-  const [row] = await host.dataSource.query<{ id: string }[]>(
-    `INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', $2) RETURNING id`,
-    [uniqueEmail(role), role],
-  );
-  return { kind: 'user', userId: row.id, role, sessionId: randomUUID(), tokenId: randomUUID() };
-}
-
 /** Every column of every key, to show a refused call changed nothing. */
 const keyTable = (host: LayerApp) =>
   host.dataSource.query<{ row: string }[]>('SELECT k::text AS row FROM api_keys k ORDER BY id');
@@ -293,7 +273,7 @@ describe('API-key layer alone: endpoints: true in a host without our guards (e2e
       { database: true },
     );
     // A key that exists, so reads have something to leak and writes something to change.
-    const operator = await insertUser(bare, 'operator');
+    const operator = principalOf(await insertUser(bare, 'operator'));
     const { key, secret } = await bare.app
       .get(ApiKeysService)
       .create(operator, { name: 'existing', scopes: ['stations:read'] });
@@ -347,7 +327,7 @@ describe('API-key layer alone: endpoints: true behind a host guard that only aut
       { database: true },
     );
     for (const role of ['viewer', 'operator'] as const) {
-      hostUsers[role] = await insertUser(host, role);
+      hostUsers[role] = principalOf(await insertUser(host, role));
     }
   });
   afterAll(() => host.close());

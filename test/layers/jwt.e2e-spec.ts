@@ -8,7 +8,6 @@ import { DataSource } from 'typeorm';
 import type { UserPrincipal } from '../../src/security/authorization/principal';
 import { JwtAuthModule } from '../../src/security/jwt/jwt-auth.module';
 import { TokenService } from '../../src/security/jwt/token.service';
-import type { Role } from '../../src/users/user.entity';
 import {
   Session,
   accessClaims,
@@ -17,9 +16,8 @@ import {
   encodeJwt,
   nowSeconds,
   signJwt,
-  uniqueEmail,
 } from '../support/identity-helpers';
-import { LayerApp, startLayerApp } from '../support/layer-app';
+import { LayerApp, UserRow, insertUser, startLayerApp } from '../support/layer-app';
 
 /**
  * The JWT layer alone: JwtAuthModule.forRoot, a demo route behind @nestjs/passport's
@@ -63,21 +61,6 @@ beforeEach(() => {
   handlerCalls = 0;
 });
 
-interface UserRow {
-  id: string;
-  role: Role;
-}
-
-/** A user as any app would have it: a row in `users` (the hash is never checked here). */
-async function insertUser(role: Role): Promise<UserRow> {
-  const rows = await layer.dataSource.query<UserRow[]>(
-    `INSERT INTO users (email, password_hash, role) VALUES ($1, 'not-a-real-hash', $2)
-     RETURNING id, role`,
-    [uniqueEmail(role), role],
-  );
-  return rows[0];
-}
-
 async function signIn(user: UserRow): Promise<Session> {
   const pair = await tokens.startSession(user);
   return { ...pair, auth: bearerHeader(pair.accessToken) };
@@ -107,7 +90,7 @@ async function sessionRow(
 
 describe('JWT layer alone: access tokens (e2e)', () => {
   it('a token from TokenService -> 200 with the principal, its role read from the database', async () => {
-    const user = await insertUser('operator');
+    const user = await insertUser(layer, 'operator');
     const session = await signIn(user);
     const { sid, jti, iss, aud, typ } = decodeJwt(session.accessToken).payload;
     expect({ iss, aud, typ }).toEqual({
@@ -142,7 +125,7 @@ describe('JWT layer alone: access tokens (e2e)', () => {
   describe('forged or unusable tokens -> 401, the handler never runs', () => {
     let session: Session;
     beforeAll(async () => {
-      session = await signIn(await insertUser('operator'));
+      session = await signIn(await insertUser(layer, 'operator'));
     });
     const claims = (overrides: Record<string, unknown> = {}) => accessClaims(session, overrides);
 
@@ -178,7 +161,7 @@ describe('JWT layer alone: access tokens (e2e)', () => {
   });
 
   it('a forged "role: admin" claim, validly signed, does not raise a viewer: the database role wins', async () => {
-    const viewer = await insertUser('viewer');
+    const viewer = await insertUser(layer, 'viewer');
     const session = await signIn(viewer);
     const forged = signJwt(accessClaims(session, { role: 'admin' }), OPTIONS.secret);
     expect(decodeJwt(forged).payload.role).toBe('admin');
@@ -192,7 +175,7 @@ describe('JWT layer alone: access tokens (e2e)', () => {
 
 describe('JWT layer alone: tokens that stop working (e2e)', () => {
   it('after logout (TokenService.revokeSession) -> 401; the user’s other session still works', async () => {
-    const user = await insertUser('operator');
+    const user = await insertUser(layer, 'operator');
     const session = await signIn(user);
     const other = await signIn(user);
     const sid = decodeJwt(session.accessToken).payload.sid as string;
@@ -208,7 +191,7 @@ describe('JWT layer alone: tokens that stop working (e2e)', () => {
   });
 
   it('of a user disabled in the database -> 401 at once, and no refresh', async () => {
-    const user = await insertUser('operator');
+    const user = await insertUser(layer, 'operator');
     const session = await signIn(user);
     expect((await whoami(session.auth)).status).toBe(200);
     handlerCalls = 0;
@@ -222,7 +205,7 @@ describe('JWT layer alone: tokens that stop working (e2e)', () => {
 
 describe('JWT layer alone: refresh rotation (e2e)', () => {
   it('a refresh gives a new pair in the same session; the refresh tokens are stored as hashes only', async () => {
-    const user = await insertUser('operator');
+    const user = await insertUser(layer, 'operator');
     const first = await signIn(user);
 
     const outcome = await tokens.refresh(first.refreshToken);
@@ -247,7 +230,7 @@ describe('JWT layer alone: refresh rotation (e2e)', () => {
   });
 
   it('reusing a rotated refresh token revokes the family: its newest refresh and its access tokens fail', async () => {
-    const user = await insertUser('operator');
+    const user = await insertUser(layer, 'operator');
     const other = await signIn(user); // another login of the same user
     const first = await signIn(user);
     const rotated = await tokens.refresh(first.refreshToken);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import {
   CanActivate,
@@ -12,7 +13,9 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/database/database-connection';
-import type { Principal } from '../../src/security/authorization/principal';
+import type { Principal, UserPrincipal } from '../../src/security/authorization/principal';
+import type { Role } from '../../src/users/user.entity';
+import { uniqueEmail } from './identity-helpers';
 import { createTestDatabase } from './test-database';
 
 /**
@@ -111,4 +114,30 @@ export function hostAuthenticationGuard(
     }
   }
   return HostAuthenticationGuard;
+}
+
+export interface UserRow {
+  id: string;
+  role: Role;
+}
+
+/** A user as any app would have it: a row in `users` (layer tests never check the hash). */
+export async function insertUser(host: LayerApp, role: Role): Promise<UserRow> {
+  const rows = await host.dataSource.query<UserRow[]>(
+    `INSERT INTO users (email, password_hash, role) VALUES ($1, 'not-a-real-hash', $2)
+     RETURNING id, role`,
+    [uniqueEmail(role), role],
+  );
+  return rows[0];
+}
+
+/** That user as the principal of a signed-in session would look. */
+export function principalOf(user: UserRow): UserPrincipal {
+  return {
+    kind: 'user',
+    userId: user.id,
+    role: user.role,
+    sessionId: randomUUID(),
+    tokenId: randomUUID(),
+  };
 }
