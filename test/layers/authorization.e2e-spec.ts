@@ -8,6 +8,7 @@ import { AuthorizationGuard } from '../../src/security/authorization/authorizati
 import { AuthorizationModule } from '../../src/security/authorization/authorization.module';
 import type { CredentialSource } from '../../src/security/authorization/authorization.module-definition';
 import { CurrentPrincipal } from '../../src/security/authorization/current-principal.decorator';
+import { TWO_CREDENTIALS_DETAIL } from '../../src/security/authorization/unauthenticated.problem';
 import { assertCanManage } from '../../src/security/authorization/ownership';
 import {
   Credentials,
@@ -235,13 +236,15 @@ describe('authorization layer alone', () => {
       expect(calls).toBe(0);
     });
 
-    it('two credential headers, each valid alone: 401, not called', async () => {
+    it('two credential headers, each valid alone: 401 saying why, not called', async () => {
       const res = await request(app.server)
         .get('/demo/me')
         .set(bearer('admin-token'))
         .set('X-Demo-Key', 'demo-key');
       expect(res.status).toBe(401);
-      expect(res.body).toEqual(UNAUTHENTICATED);
+      // The same problem, but its detail tells the caller (e.g. Swagger UI with both schemes
+      // authorised) what to change; it says nothing about either credential.
+      expect(res.body).toEqual({ ...UNAUTHENTICATED, detail: TWO_CREDENTIALS_DETAIL });
       expect(calls).toBe(0);
     });
   });

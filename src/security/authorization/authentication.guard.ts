@@ -9,7 +9,7 @@ import {
 import type { Principal } from './principal';
 import { readPolicy } from './route-policy';
 import { runStrategy } from './run-strategy';
-import { UnauthenticatedProblem } from './unauthenticated.problem';
+import { TWO_CREDENTIALS_DETAIL, UnauthenticatedProblem } from './unauthenticated.problem';
 
 /** A configured credential with its strategy instance, resolved at start. */
 interface ResolvedSource {
@@ -67,7 +67,8 @@ export class AuthenticationGuard implements CanActivate, OnModuleInit {
       .getRequest<{ headers: Record<string, unknown>; user?: Principal }>();
     const present = this.sources.filter(({ header }) => request.headers[header] !== undefined);
     // None: anonymous. More than one: which one speaks for the caller is ambiguous.
-    if (present.length !== 1) throw new UnauthenticatedProblem();
+    if (present.length > 1) throw new UnauthenticatedProblem(TWO_CREDENTIALS_DETAIL);
+    if (present.length === 0) throw new UnauthenticatedProblem();
     const principal = await runStrategy<Principal>(present[0].strategy, request);
     if (!principal) throw new UnauthenticatedProblem();
     request.user = principal;

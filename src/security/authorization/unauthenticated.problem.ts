@@ -5,10 +5,18 @@ import { ProblemException } from '../../common/problem-details/problem.exception
  * disabled user...), so a caller learns nothing about which check failed (API2:2023).
  */
 export class UnauthenticatedProblem extends ProblemException {
-  constructor() {
-    super(401, 'Unauthorized', 'Missing or invalid credentials.');
+  constructor(detail = 'Missing or invalid credentials.') {
+    super(401, 'Unauthorized', detail);
   }
 }
+
+/**
+ * More than one credential header: still the same 401, but saying why, since a person who
+ * authorised both schemes in Swagger UI cannot otherwise tell what is wrong. It reveals nothing
+ * about either credential (neither was checked).
+ */
+export const TWO_CREDENTIALS_DETAIL =
+  'More than one credential was sent (for example both a bearer token and an API key); send exactly one.';
 
 export class ForbiddenProblem extends ProblemException {
   constructor(detail = 'You are not allowed to do this.') {
