@@ -17,6 +17,9 @@ export async function createApp(
     // The JSON parser is registered by configureApp, after the content-type gate, with a limit.
     bodyParser: false,
     bufferLogs: true,
+    // A start that fails keeps its buffered framework lines to itself: main.ts prints the one
+    // line that matters. After a successful start they are flushed through pino below.
+    autoFlushLogs: false,
     // Nest's own start-up lines print before pino takes over; silent means silent.
     ...(config.logLevel === 'silent' ? { logger: false as const } : {}),
     abortOnError: false,

@@ -19,7 +19,7 @@ describe('start-up and shutdown (e2e)', () => {
     );
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(
-      /^Database unavailable \(postgresql:\/\/weather:\*\*\*@127\.0\.0\.1:1/,
+      /^database unavailable \(DATABASE_URL: postgresql:\/\/weather:\*\*\*@127\.0\.0\.1:1/,
     );
     expect((error as Error).message).not.toContain('s3cret-pw');
     expect(Date.now() - started).toBeLessThan(5000);

@@ -18,6 +18,8 @@ const DEMO_STATION_CODE = 'BER_TEGEL';
 @Injectable()
 export class FirstStartService implements OnApplicationBootstrap {
   private readonly logger = new Logger('FirstStart');
+  /** Development's first start: the demo credentials wait until the server is listening. */
+  private demoCredentialsDue = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,6 +54,18 @@ export class FirstStartService implements OnApplicationBootstrap {
       );
       return;
     }
+    this.demoCredentialsDue = true;
+  }
+
+  /**
+   * Called by main.ts once the port is bound. Credentials "shown once" must not be made by a
+   * start that then dies (a busy port): the next start would find an admin whose password
+   * nobody saw. Until a start gets this far, every start shows a new set.
+   */
+  async announceDemoCredentials(): Promise<void> {
+    if (!this.demoCredentialsDue) return;
+    this.demoCredentialsDue = false;
+    if ((await this.users.count()) !== 0) return;
     await this.createDemoCredentials();
   }
 

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { StartupError, redactUrl } from '../common/startup-error';
 import { DatabaseConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
@@ -40,23 +41,14 @@ export class ManagedDataSource extends DataSource {
   }
 }
 
-export class DatabaseUnavailableError extends Error {
+export class DatabaseUnavailableError extends StartupError {
   constructor(db: DatabaseConfig, cause: unknown) {
     const target =
-      db.url === undefined ? `embedded PGlite at ${db.pgliteDataDir}` : redactUrl(db.url);
+      db.url === undefined
+        ? `PGLITE_DATA_DIR: embedded database at ${db.pgliteDataDir}`
+        : `DATABASE_URL: ${redactUrl(db.url, 'DATABASE_URL')}`;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`Database unavailable (${target}): ${reason}`, { cause });
+    super(`database unavailable (${target}): ${reason}`, { cause });
     this.name = 'DatabaseUnavailableError';
-  }
-}
-
-/** Never print a database password, even in a start-up error. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable DATABASE_URL)';
   }
 }

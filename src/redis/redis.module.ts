@@ -1,5 +1,6 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
+import { StartupError, redactUrl } from '../common/startup-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { REDIS } from './redis.constants';
 
@@ -22,15 +23,23 @@ import { REDIS } from './redis.constants';
           maxRetriesPerRequest: 1,
           enableOfflineQueue: false,
         });
-        client.on('error', (error: Error) => new Logger('Redis').warn(`Redis: ${error.message}`));
+        // The first connection error says why (ECONNREFUSED, ENOTFOUND...); connect() itself
+        // only reports that the connection closed.
+        let lastError: Error | undefined;
+        client.on('error', (error: Error) => {
+          lastError = error;
+          new Logger('Redis').warn(`Redis: ${error.message}`);
+        });
         try {
           await client.connect();
           await client.ping();
         } catch (error) {
           client.disconnect();
-          throw new Error(`Redis unavailable at REDIS_URL: ${(error as Error).message}`, {
-            cause: error,
-          });
+          const target = redactUrl(config.redisUrl, 'REDIS_URL');
+          throw new StartupError(
+            `Redis unavailable (REDIS_URL: ${target}): ${(lastError ?? (error as Error)).message}`,
+            { cause: error },
+          );
         }
         return client;
       },

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { linesOf, runBuiltApp } from './support/built-app';
+
+/**
+ * What a newcomer sees when the first start goes wrong: the built app, started as `npm start`
+ * starts it, with an unreachable database or Redis, or a port that is taken.
+ */
+describe('start-up errors a newcomer meets (e2e, the built app)', () => {
+  /** A loopback port that nothing listens on (bound, then closed). */
+  async function closedPort(): Promise<number> {
+    const server = await listening(0);
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  function listening(port: number): Promise<Server> {
+    return new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  }
+
+  const base = { NODE_ENV: 'development', LOG_LEVEL: 'info', HOST: '127.0.0.1' };
+
+  it.each([
+    [
+      'DATABASE_URL',
+      (port: number) => ({ DATABASE_URL: `postgresql://w:pw-1@127.0.0.1:${port}/w` }),
+    ],
+    ['REDIS_URL', (port: number) => ({ REDIS_URL: `redis://:pw-1@127.0.0.1:${port}` })],
+  ])(
+    'an unreachable %s: one line that names it, no stack, no password, exit 1',
+    async (variable, env) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'weather-start-'));
+      try {
+        const port = await closedPort();
+        const { code, output } = await runBuiltApp({
+          ...base,
+          PORT: String(await closedPort()),
+          PGLITE_DATA_DIR: dataDir,
+          ...env(port),
+        });
+        expect(code).toBe(1);
+        expect(linesOf(output)).toEqual([expect.stringContaining(variable)]);
+        expect(output).toMatch(/^weather-api failed to start: /);
+        expect(output).not.toContain('pw-1');
+        expect(output).not.toMatch(/\n\s+at /);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('a busy port on the first start shows no credentials; the next start that binds shows them', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'weather-start-'));
+    const squatter = await listening(0);
+    const port = (squatter.address() as { port: number }).port;
+    const env = { ...base, PORT: String(port), PGLITE_DATA_DIR: dataDir, SEED_DEMO_DATA: 'false' };
+    try {
+      const busy = await runBuiltApp(env);
+      expect(busy.code).toBe(1);
+      expect(busy.output).toContain(`PORT/HOST: 127.0.0.1:${port} is already in use`);
+      expect(busy.output).not.toMatch(/Password:|Demo credentials/);
+
+      await new Promise((resolve) => squatter.close(resolve));
+      const next = await runBuiltApp(env, { until: /Weather API listening/ });
+      expect(next.output).toMatch(/Demo credentials \(shown once/);
+      expect(next.output).toMatch(/Password: +\S{20,}/);
+    } finally {
+      squatter.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
