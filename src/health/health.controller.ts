@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { Public } from '../security/authorization/policy.decorators';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -22,6 +22,15 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkResponse({
+    description: 'The process answers (it depends on nothing else)',
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+      additionalProperties: false,
+    },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

@@ -1,9 +1,11 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '../common/problem-details/problem-details';
+import { RATE_LIMIT_HEADERS } from '../security/throttling/throttler-names';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
 
 type Operation = {
+  operationId?: string;
   security?: Array<Record<string, string[]>>;
   responses: Record<
     string,
@@ -15,10 +17,16 @@ const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
 /**
  * What is true of every route and is easier to state once than to decorate 30 times: each may
- * answer 429 (the per-IP limit runs before anything else), success responses carry the rate-limit
- * headers, and a route without a security requirement says so explicitly (`security: []`).
+ * answer 413 and 415 (the body gate runs before routing, whatever the route takes) and 429 (the
+ * per-IP limit runs before anything else); responses carry the rate-limit headers of every limit
+ * that counted them (per IP always, per identity when a credential is required, and the named
+ * limit of a sensitive flow, from `flows`: operationId -> limit name); a route without a
+ * security requirement says so explicitly (`security: []`).
  */
-export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
+export function applyApiConventions(
+  document: OpenAPIObject,
+  flows: ReadonlyMap<string, string> = new Map(),
+): OpenAPIObject {
   document.components ??= {};
   document.components.headers = {
     ...document.components.headers,
@@ -26,18 +34,7 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
       description: 'Seconds until the limit resets',
       schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86400 },
     },
-    'X-RateLimit-Limit-ip': {
-      description: 'Requests allowed per window for this client IP',
-      schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 1000000 },
-    },
-    'X-RateLimit-Remaining-ip': {
-      description: 'Requests left in the current window',
-      schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 1000000 },
-    },
-    'X-RateLimit-Reset-ip': {
-      description: 'Seconds until the window resets',
-      schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86400 },
-    },
+    ...rateLimitHeaderComponents(),
     'X-Request-Id': {
       description: 'Request id (the client’s, if a safe token, else a new UUID)',
       schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$', maxLength: 64 },
@@ -54,6 +51,16 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
       const operation = (pathItem as Record<string, Operation | undefined>)[method];
       if (!operation) continue;
       operation.security ??= [];
+      for (const status of ['413', '415'] as const) {
+        operation.responses[status] ??= problemResponse(BODY_GATE[status]);
+      }
+      const limits = [
+        'ip',
+        ...(operation.security.length > 0 ? ['identity'] : []),
+        ...(flows.has(operation.operationId ?? '')
+          ? [flows.get(operation.operationId ?? '')!]
+          : []),
+      ];
       for (const [status, response] of Object.entries(operation.responses)) {
         response.headers = {
           ...response.headers,
@@ -66,30 +73,14 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
           status !== '413' &&
           status !== '415'
         ) {
-          response.headers = {
-            ...response.headers,
-            'X-RateLimit-Limit-ip': headerRef('X-RateLimit-Limit-ip'),
-            'X-RateLimit-Remaining-ip': headerRef('X-RateLimit-Remaining-ip'),
-            'X-RateLimit-Reset-ip': headerRef('X-RateLimit-Reset-ip'),
-          };
+          response.headers = { ...response.headers, ...rateLimitHeaderRefs(limits) };
         }
       }
-      operation.responses['429'] ??= {
-        description: 'Rate limit exceeded',
-        headers: {
-          'Retry-After': headerRef('Retry-After'),
-          'X-Request-Id': headerRef('X-Request-Id'),
-        },
-        content: {
-          [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetails' } },
-        },
-      };
+      operation.responses['429'] ??= problemResponse('Rate limit exceeded');
       // A route that declares its own 429 (login) still documents when to retry.
       operation.responses['429'].headers = {
         'Retry-After': headerRef('Retry-After'),
-        'X-RateLimit-Limit-ip': headerRef('X-RateLimit-Limit-ip'),
-        'X-RateLimit-Remaining-ip': headerRef('X-RateLimit-Remaining-ip'),
-        'X-RateLimit-Reset-ip': headerRef('X-RateLimit-Reset-ip'),
+        ...rateLimitHeaderRefs(limits),
         'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
         ...operation.responses['429'].headers,
       };
@@ -106,6 +97,56 @@ export function applyApiConventions(document: OpenAPIObject): OpenAPIObject {
     }
   }
   return document;
+}
+
+const BODY_GATE = {
+  '413': 'Body larger than 100 kB (any route: checked before routing)',
+  '415': 'A body that is not application/json in UTF-8 (any route: checked before routing)',
+} as const;
+
+function problemResponse(description: string): Operation['responses'][string] {
+  return {
+    description,
+    headers: { 'X-Request-Id': headerRef('X-Request-Id') },
+    content: {
+      [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetails' } },
+    },
+  };
+}
+
+const RATE_LIMIT_PARTS: Record<string, { description: string; minimum: number; maximum: number }> =
+  {
+    Limit: { description: 'Requests allowed per window', minimum: 1, maximum: 1000000 },
+    Remaining: { description: 'Requests left in the current window', minimum: 0, maximum: 1000000 },
+    Reset: { description: 'Seconds until the window resets', minimum: 0, maximum: 86400 },
+  };
+
+/** `X-RateLimit-<Limit|Remaining|Reset>-<limit name>` for every named limit the app has. */
+function rateLimitHeaderComponents(): Record<string, unknown> {
+  return Object.fromEntries(
+    RATE_LIMIT_HEADERS.map((name) => {
+      const [, part, limit] = /^X-RateLimit-(\w+)-(.+)$/.exec(name) ?? [];
+      const { description, minimum, maximum } = RATE_LIMIT_PARTS[part];
+      return [
+        name,
+        {
+          description: `${description} (limit "${limit}")`,
+          schema: { type: 'integer', format: 'int32', minimum, maximum },
+        },
+      ];
+    }),
+  );
+}
+
+function rateLimitHeaderRefs(limits: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    limits.flatMap((limit) =>
+      Object.keys(RATE_LIMIT_PARTS).map((part) => {
+        const name = `X-RateLimit-${part}-${limit}`;
+        return [name, headerRef(name)];
+      }),
+    ),
+  );
 }
 
 /** The longest valid value of each string format the API uses. */

@@ -1,4 +1,6 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { FLOW_THROTTLER, flowOfHandler } from '../security/throttling/rate-limit-flow.decorator';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetails } from '../common/problem-details/problem-details';
 import { applyApiConventions } from './openapi-conventions';
@@ -30,10 +32,31 @@ export function setupOpenApi(app: INestApplication): void {
     .build();
   const document = applyApiConventions(
     SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetails] }),
+    flowLimitsByOperationId(app),
   );
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: `${DOCS_PATH}-json`,
     yamlDocumentUrl: `${DOCS_PATH}-yaml`,
     customSiteTitle: 'Weather API docs',
   });
+}
+
+/**
+ * Which named flow limit each operation answers with, read from the same @RateLimitedFlow
+ * metadata the throttler reads (Swagger's operationId is `<Controller>_<method>`).
+ */
+function flowLimitsByOperationId(app: INestApplication): Map<string, string> {
+  const flows = new Map<string, string>();
+  const scanner = new MetadataScanner();
+  const discovery = new DiscoveryService(app.get(ModulesContainer));
+  for (const wrapper of discovery.getControllers()) {
+    const controller = wrapper.metatype as Type | undefined;
+    if (!controller) continue;
+    for (const method of scanner.getAllMethodNames(controller.prototype as object)) {
+      const handler = (controller.prototype as Record<string, object>)[method];
+      const flow = flowOfHandler(handler);
+      if (flow) flows.set(`${controller.name}_${method}`, FLOW_THROTTLER[flow]);
+    }
+  }
+  return flows;
 }

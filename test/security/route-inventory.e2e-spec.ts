@@ -34,11 +34,16 @@ const PUBLIC_OPERATIONS = [
   'POST /v1/auth/refresh',
   'POST /v1/auth/register',
 ];
-const RATE_LIMIT_HEADERS = [
-  'X-RateLimit-Limit-ip',
-  'X-RateLimit-Remaining-ip',
-  'X-RateLimit-Reset-ip',
-];
+const rateLimitHeaders = (limit: string) =>
+  ['Limit', 'Remaining', 'Reset'].map((part) => `X-RateLimit-${part}-${limit}`);
+const RATE_LIMIT_HEADERS = rateLimitHeaders('ip');
+/** The named limit that sensitive flows add, by operation. */
+const FLOW_LIMITS: Record<string, string> = {
+  'POST /v1/auth/login': 'login-ip',
+  'POST /v1/auth/register': 'register-ip',
+  'POST /v1/api-keys': 'api-key-issue',
+  'POST /v1/api-keys/{id}/rotate': 'api-key-issue',
+};
 
 let t: TestApp;
 let doc: OpenApiDocument;
@@ -205,6 +210,71 @@ describe('route inventory: what each documented operation promises (e2e)', () =>
     );
     expect(missing).toEqual([]);
     for (const header of RATE_LIMIT_HEADERS) expect(doc.components.headers?.[header]).toBeDefined();
+  });
+
+  it('every 2xx of an operation that needs a credential documents the per-identity limit; flows their own', () => {
+    const missing = v1Operations().flatMap((op) => {
+      const limits = [
+        ...(PUBLIC_OPERATIONS.includes(op.name) ? [] : ['identity']),
+        ...(FLOW_LIMITS[op.name] ? [FLOW_LIMITS[op.name]] : []),
+      ];
+      return Object.entries(op.operation.responses)
+        .filter(([status]) => status.startsWith('2'))
+        .flatMap(([status, response]) =>
+          limits
+            .flatMap(rateLimitHeaders)
+            .filter((header) => !response.headers?.[header])
+            .map((header) => `${op.name} ${status}: ${header}`),
+        );
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('every operation documents 413 and 415 as problem+json: the body gate runs before routing', () => {
+    const missing = operations().flatMap((op) =>
+      ['413', '415'].flatMap((status) => {
+        const content = op.operation.responses[status]?.content;
+        return content && Object.keys(content).join() === 'application/problem+json'
+          ? []
+          : [`${op.name}: ${status}`];
+      }),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('a bodyless operation really answers 415 to a non-JSON body and 413 to a large one', async () => {
+    const wrongType = await request(t.server)
+      .get('/v1/stations')
+      .set(t.auth)
+      .set('Content-Type', 'text/plain')
+      .send('hello');
+    expect(wrongType.status).toBe(415);
+    const large = await request(t.server)
+      .post('/v1/auth/logout')
+      .set(t.auth)
+      .send({ padding: 'x'.repeat(200 * 1024) });
+    expect(large.status).toBe(413);
+  });
+
+  it('the health probes document their response bodies', () => {
+    for (const path of ['/health/live', '/health/ready']) {
+      const ok = doc.paths[path].get?.responses['200'];
+      expect({ path, schema: ok?.content?.['application/json'] }).toEqual({
+        path,
+        schema: { schema: expect.objectContaining({ type: 'object' }) },
+      });
+    }
+  });
+
+  it('the per-identity and flow headers documented are sent: an authenticated read, a login', async () => {
+    const read = await request(t.server).get('/v1/stations').set(t.auth).expect(200);
+    for (const header of rateLimitHeaders('identity')) {
+      expect(read.headers[header.toLowerCase()]).toMatch(/^\d+$/);
+    }
+    const signedIn = await request(t.server).post('/v1/auth/login').send(TEST_ADMIN).expect(200);
+    for (const header of rateLimitHeaders('login-ip')) {
+      expect(signedIn.headers[header.toLowerCase()]).toMatch(/^\d+$/);
+    }
   });
 
   it('the documented rate-limit headers and Retry-After are what the API really sends', async () => {
