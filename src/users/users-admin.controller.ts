@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PageQuery, toPage } from '../common/pagination/page.query';
 import { UuidParam } from '../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../openapi/api-problems.decorator';
@@ -46,6 +46,7 @@ export class UsersAdminController {
   @Patch(':id')
   @Audited('user.updated', 'user.update.failed', 'user')
   @ApiOperation({ summary: 'Change role or disable; disabling revokes sessions and keys at once' })
+  @ApiBody({ type: UpdateUserDto, examples: { demo: { value: { role: 'operator' } } } })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblems(400, 404, 413, 415)
   async update(

@@ -134,7 +134,12 @@ export interface OpenApiOperation {
   tags?: string[];
   security?: Array<Record<string, string[]>>;
   parameters?: Array<{ name: string; in: string; schema?: OpenApiSchema }>;
-  requestBody?: { content?: Record<string, { schema?: OpenApiSchema }> };
+  requestBody?: {
+    content?: Record<
+      string,
+      { schema?: OpenApiSchema; examples?: Record<string, { value: unknown }> }
+    >;
+  };
   responses: Record<string, OpenApiResponse>;
 }
 

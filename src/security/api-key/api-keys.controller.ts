@@ -10,6 +10,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -47,6 +48,13 @@ export class ApiKeysController {
   @RateLimitedFlow('api-key-issue')
   @Audited('apikey.created', 'apikey.create.failed', 'api-key')
   @ApiOperation({ summary: 'Create an API key; the full key is in this response only' })
+  // No expiry or station in the example: Swagger UI would fill in "now" and a made-up id.
+  @ApiBody({
+    type: CreateApiKeyDto,
+    examples: {
+      demo: { value: { name: 'Dashboard', scopes: ['stations:read', 'observations:read'] } },
+    },
+  })
   @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
   @ApiProblems(400, 404, 413, 415)
   async create(

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -21,6 +22,11 @@ import { emailFingerprint } from '../audit/fingerprint';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RefreshDto } from './dto/refresh.dto';
+import {
+  EXAMPLE_CREDENTIALS,
+  EXAMPLE_PASSWORD_CHANGE,
+  EXAMPLE_REFRESH,
+} from './dto/request-examples';
 import { TokenPairResponse } from './dto/token-pair.response';
 import { TokenService } from './token.service';
 
@@ -44,6 +50,7 @@ export class AuthController {
   @RateLimitedFlow('register')
   @Audited('auth.registered', 'auth.register.failed', 'user')
   @ApiOperation({ summary: 'Create a viewer account (when REGISTRATION_ENABLED)' })
+  @ApiBody({ type: CredentialsDto, examples: { demo: { value: EXAMPLE_CREDENTIALS } } })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiProblems(400, 403, 409, 413, 415)
   async register(@Body() dto: CredentialsDto): Promise<UserResponse> {
@@ -56,6 +63,7 @@ export class AuthController {
   @Audited('auth.login.succeeded', 'auth.login.failed', 'user')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
+  @ApiBody({ type: CredentialsDto, examples: { demo: { value: EXAMPLE_CREDENTIALS } } })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblems(400, 401, 413, 415, 429)
   async login(
@@ -77,6 +85,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'Rotate a refresh token: a new pair; reusing an old one ends the session',
   })
+  @ApiBody({ type: RefreshDto, examples: { demo: { value: EXAMPLE_REFRESH } } })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblems(400, 401, 413, 415)
   async refresh(
@@ -121,6 +130,7 @@ export class AuthController {
   @Audited('auth.password.changed', 'auth.password.change.failed', 'user')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every session of the user ends' })
+  @ApiBody({ type: ChangePasswordDto, examples: { demo: { value: EXAMPLE_PASSWORD_CHANGE } } })
   @ApiNoContentResponse({ description: 'Changed; log in again' })
   @ApiProblems(400, 413, 415)
   async changePassword(

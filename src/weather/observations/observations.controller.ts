@@ -42,6 +42,18 @@ export class ObservationsController {
     summary: `Ingest one observation, or a batch of up to ${MAX_BATCH} (all or nothing)`,
   })
   @ApiBody({
+    // Minutes past the hour: the demo data is hourly, so the example never collides (409).
+    examples: {
+      one: {
+        value: { observedAt: '2026-11-20T12:07:30Z', temperatureC: 11.5, relativeHumidity: 81 },
+      },
+      batch: {
+        value: [
+          { observedAt: '2026-11-20T12:17:30Z', temperatureC: 11.6 },
+          { observedAt: '2026-11-20T12:27:30Z', temperatureC: 11.8, precipitationMm: 0.2 },
+        ],
+      },
+    },
     schema: {
       oneOf: [
         { $ref: getSchemaPath(CreateObservationDto) },

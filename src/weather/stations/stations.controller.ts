@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -14,7 +15,7 @@ import { Audited } from '../../security/audit/audited.decorator';
 import { toPage } from '../../common/pagination/page.query';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
-import { CreateStationDto } from './dto/create-station.dto';
+import { CreateStationDto, EXAMPLE_NEW_STATION } from './dto/create-station.dto';
 import { ListStationsQuery } from './dto/list-stations.query';
 import { StationPage, StationResponse } from './dto/station.response';
 import { UpdateStationDto } from './dto/update-station.dto';
@@ -51,6 +52,8 @@ export class StationsController {
   @Roles('operator', 'admin')
   @Audited('station.created', 'station.create.failed', 'station')
   @ApiOperation({ summary: 'Create a station, owned by the caller' })
+  // A code the demo data does not use (BER_TEGEL, the property example, is taken: 409).
+  @ApiBody({ type: CreateStationDto, examples: { demo: { value: EXAMPLE_NEW_STATION } } })
   @ApiCreatedResponse({ type: StationResponse })
   @ApiProblems(400, 409, 413, 415)
   async create(
@@ -65,6 +68,10 @@ export class StationsController {
   @Roles('operator', 'admin')
   @Audited('station.updated', 'station.update.failed', 'station')
   @ApiOperation({ summary: 'Change a station you own (admins: any)' })
+  @ApiBody({
+    type: UpdateStationDto,
+    examples: { demo: { value: { name: 'Rooftop, north side' } } },
+  })
   @ApiOkResponse({ type: StationResponse })
   @ApiProblems(400, 404, 409, 413, 415)
   async update(

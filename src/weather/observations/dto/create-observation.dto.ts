@@ -11,7 +11,7 @@ const finite = { allowNaN: false, allowInfinity: false };
 export class CreateObservationDto {
   @ApiProperty({
     format: 'date-time',
-    example: '2026-11-20T12:00:00Z',
+    example: '2026-11-20T12:07:30Z',
     description: 'ISO 8601 with offset; at most 5 minutes in the future',
   })
   @ToDate()

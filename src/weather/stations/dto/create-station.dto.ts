@@ -40,3 +40,13 @@ export class CreateStationDto {
   @IsIanaTimezone()
   timezone!: string;
 }
+
+/** A station that is not in the demo data, so the documented example creates one (201). */
+export const EXAMPLE_NEW_STATION = {
+  code: 'OFFICE_ROOF',
+  name: 'Office roof',
+  latitude: 52.52,
+  longitude: 13.405,
+  elevationM: 48,
+  timezone: 'Europe/Berlin',
+};

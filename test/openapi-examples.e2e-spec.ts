@@ -1,0 +1,86 @@
+import request from 'supertest';
+import { TestApp, startTestApp } from './support/test-app';
+import { documentedOperations, openApiDocument, OpenApiDocument } from './support/security-helpers';
+import { bearerHeader } from './support/identity-helpers';
+
+/**
+ * A newcomer presses "Try it out" in Swagger UI on the demo database: every request example in
+ * the OpenAPI document must succeed as it is. Only what no example can know is filled in: the
+ * credential, the `{id}` in the path (a demo object's), and a token a previous answer returned.
+ * The steps run in the order a person would follow them.
+ */
+describe('OpenAPI request examples work as they are on the demo database (e2e)', () => {
+  let t: TestApp;
+  let doc: OpenApiDocument;
+  beforeAll(async () => {
+    t = await startTestApp({ SEED_DEMO_DATA: 'true' });
+    doc = await openApiDocument(t);
+  });
+  afterAll(() => t.close());
+
+  const bodyOperations = () => documentedOperations(doc).filter((op) => op.operation.requestBody);
+
+  function examplesOf(name: string): unknown[] {
+    const op = bodyOperations().find((o) => o.name === name);
+    const examples = op?.operation.requestBody?.content?.['application/json']?.examples ?? {};
+    return Object.values(examples).map((example) => example.value);
+  }
+
+  /** `Try it out` for every example of one operation; `fill` supplies what no example can know. */
+  async function tryIt(
+    name: string,
+    fill: { auth?: Record<string, string>; id?: string; body?: (value: unknown) => unknown } = {},
+  ): Promise<request.Response[]> {
+    const [method, path] = name.split(' ');
+    const examples = examplesOf(name);
+    expect({ name, examples: examples.length > 0 }).toEqual({ name, examples: true });
+    const answers: request.Response[] = [];
+    for (const example of examples) {
+      const url = fill.id ? path.replace('{id}', fill.id) : path;
+      const res = await request(t.server)
+        [method.toLowerCase() as 'post' | 'patch'](url)
+        .set(fill.auth ?? {})
+        .send((fill.body ? fill.body(example) : example) as object);
+      // The example and the answer are in the message when it fails.
+      expect({ name, example, status: res.status, body: res.body as unknown }).toEqual({
+        name,
+        example,
+        status: [200, 201, 202, 204].includes(res.status) ? res.status : 'a 2xx',
+        body: res.body as unknown,
+      });
+      answers.push(res);
+    }
+    return answers;
+  }
+
+  it('every operation with a body documents an example, and each one succeeds in turn', async () => {
+    const tried = new Set<string>();
+    const run = async (name: string, fill?: Parameters<typeof tryIt>[1]) => {
+      tried.add(name);
+      return tryIt(name, fill);
+    };
+    const [tegel] = (await request(t.server).get('/v1/stations?code=BER_TEGEL').set(t.auth)).body
+      .data as Array<{ id: string }>;
+
+    const [registered] = await run('POST /v1/auth/register');
+    const [signedIn] = await run('POST /v1/auth/login');
+    const tokens = signedIn.body as { accessToken: string; refreshToken: string };
+    const [refreshed] = await run('POST /v1/auth/refresh', {
+      body: (value) => ({ ...(value as object), refreshToken: tokens.refreshToken }),
+    });
+    const person = bearerHeader((refreshed.body as { accessToken: string }).accessToken);
+    await run('POST /v1/auth/change-password', { auth: person });
+    await run('POST /v1/stations', { auth: t.auth });
+    await run('PATCH /v1/stations/{id}', { auth: t.auth, id: tegel.id });
+    await run('POST /v1/stations/{id}/observations', { auth: t.auth, id: tegel.id });
+    await run('POST /v1/api-keys', { auth: t.auth });
+    await run('PATCH /v1/users/{id}', { auth: t.auth, id: (registered.body as { id: string }).id });
+
+    // A new operation with a body must be added above, with its example.
+    expect([...tried].sort()).toEqual(
+      bodyOperations()
+        .map((op) => op.name)
+        .sort(),
+    );
+  });
+});
