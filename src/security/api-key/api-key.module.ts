@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TransactionModule } from '../../database/transaction.module';
 import { ConfigurableApiKeyModule } from './api-key.module-definition';
 import { ApiKeyStrategy } from './api-key.strategy';
+import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
+import { RequestArrivalMiddleware } from './request-arrival';
 
 /**
  * Applications (API2:2023): API keys stored as hashes, the X-API-Key strategy, and (with
@@ -15,4 +17,9 @@ import { ApiKeysService } from './api-keys.service';
   providers: [ApiKeysService, ApiKeyStrategy],
   exports: [ApiKeysService, ApiKeyStrategy],
 })
-export class ApiKeyModule extends ConfigurableApiKeyModule {}
+export class ApiKeyModule extends ConfigurableApiKeyModule implements NestModule {
+  /** Rotation is judged against the key as it was when the request arrived (see rotate()). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestArrivalMiddleware).forRoutes(ApiKeysController);
+  }
+}
