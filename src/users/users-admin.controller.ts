@@ -47,7 +47,7 @@ export class UsersAdminController {
   @Audited('user.updated', 'user.update.failed', 'user')
   @ApiOperation({ summary: 'Change role or disable; disabling revokes sessions and keys at once' })
   @ApiOkResponse({ type: UserResponse })
-  @ApiProblems(400, 404, 413, 415)
+  @ApiProblems(400, 403, 404, 409, 413, 415)
   async update(
     @CurrentPrincipal() caller: UserPrincipal,
     @Param('id', UuidParam()) id: string,
@@ -74,7 +74,7 @@ export class UsersAdminController {
         ? { disabledAt: dto.disabled ? (user.disabledAt ?? new Date()) : null }
         : {}),
     };
-    const updated = await this.users.update(user.id, changes, async () => {
+    const updated = await this.users.updateAsAdmin(caller.userId, user.id, changes, async () => {
       if (!disabling) return;
       await this.tokens.revokeAllSessions(user.id, 'user_disabled');
       await this.apiKeys.revokeAllOwnedBy(user.id);
