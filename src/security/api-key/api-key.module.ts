@@ -1,9 +1,8 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TransactionModule } from '../../database/transaction.module';
 import { ConfigurableApiKeyModule } from './api-key.module-definition';
 import { ApiKeyStrategy } from './api-key.strategy';
-import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { RequestArrivalMiddleware } from './request-arrival';
 
@@ -20,6 +19,8 @@ import { RequestArrivalMiddleware } from './request-arrival';
 export class ApiKeyModule extends ConfigurableApiKeyModule implements NestModule {
   /** Rotation is judged against the key as it was when the request arrived (see rotate()). */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestArrivalMiddleware).forRoutes(ApiKeysController);
+    consumer
+      .apply(RequestArrivalMiddleware)
+      .forRoutes({ path: 'v1/api-keys/:id/rotate', method: RequestMethod.POST });
   }
 }
