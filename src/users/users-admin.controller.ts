@@ -48,7 +48,7 @@ export class UsersAdminController {
   @ApiOperation({ summary: 'Change role or disable; disabling revokes sessions and keys at once' })
   @ApiBody({ type: UpdateUserDto, examples: { demo: { value: { role: 'operator' } } } })
   @ApiOkResponse({ type: UserResponse })
-  @ApiProblems(400, 404, 413, 415)
+  @ApiProblems(400, 403, 404, 409, 413, 415)
   async update(
     @CurrentPrincipal() caller: UserPrincipal,
     @Param('id', UuidParam()) id: string,
@@ -75,7 +75,7 @@ export class UsersAdminController {
         ? { disabledAt: dto.disabled ? (user.disabledAt ?? new Date()) : null }
         : {}),
     };
-    const updated = await this.users.update(user.id, changes, async () => {
+    const updated = await this.users.updateAsAdmin(caller.userId, user.id, changes, async () => {
       if (!disabling) return;
       await this.tokens.revokeAllSessions(user.id, 'user_disabled');
       await this.apiKeys.revokeAllOwnedBy(user.id);

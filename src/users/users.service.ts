@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { Repository } from 'typeorm';
 import { TransactionContext } from '../database/transaction-context';
 import { ConflictProblem } from '../common/problem-details/problem.exception';
@@ -74,12 +74,34 @@ export class UsersService {
     });
   }
 
-  async update(
+  /**
+   * An admin changes another user. Inside the transaction, under a lock on every enabled admin
+   * row (in id order, so two such changes never deadlock): the caller must still be an enabled
+   * admin (one demoted or disabled a moment ago may no longer act), and the last enabled admin
+   * is never demoted or disabled. Before, two admins demoting each other at once both
+   * succeeded and left none.
+   */
+  async updateAsAdmin(
+    callerId: string,
     userId: string,
     changes: { role?: Role; disabledAt?: Date | null },
     alongside: () => Promise<void>,
   ): Promise<User> {
     await this.tx.run(async (manager) => {
+      const rows: Array<{ id: string }> = await manager.query(
+        `SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE`,
+      );
+      const admins = new Set(rows.map((row) => row.id));
+      if (!admins.has(callerId)) {
+        throw new ForbiddenException('Your account is no longer an enabled admin.');
+      }
+      const removesAdmin =
+        admins.has(userId) &&
+        ((changes.role !== undefined && changes.role !== 'admin') ||
+          (changes.disabledAt !== undefined && changes.disabledAt !== null));
+      if (removesAdmin && admins.size <= 1) {
+        throw new ConflictProblem('The last enabled admin cannot be demoted or disabled.');
+      }
       // An empty PATCH is a no-op; TypeORM refuses an UPDATE without values (it was a 500).
       if (Object.keys(changes).length > 0) await manager.update(User, { id: userId }, changes);
       await alongside();

@@ -6,8 +6,10 @@ import { ObservationsService } from './observations/observations.service';
 import { DemoSeedService } from './seed/demo-seed.service';
 import { StationsController } from './stations/stations.controller';
 import { StationsService } from './stations/stations.service';
+import { TimezonesModule } from './timezones/timezones.module';
 
 @Module({
+  imports: [TimezonesModule],
   controllers: [StationsController, ObservationsController, DailySummaryController],
   providers: [StationsService, ObservationsService, DailySummaryService, DemoSeedService],
   exports: [StationsService, ObservationsService, DemoSeedService],

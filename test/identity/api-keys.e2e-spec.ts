@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { TestApp, startTestApp } from '../support/test-app';
+import { sendTogether } from '../support/race-helpers';
+import { expectProblem } from '../support/weather-helpers';
 import {
   API_KEY_FORMAT,
   CreatedKey,
@@ -305,6 +307,65 @@ describe('rotation (e2e)', () => {
     expectUnauthenticated(await stations(first.auth));
     expectStatus(await stations(apiKeyHeader((second.body as { key: string }).key)), 200);
     expectStatus(await stations(apiKeyHeader((third.body as { key: string }).key)), 200);
+  });
+});
+
+describe('concurrent rotations (e2e): a compare-and-swap', () => {
+  const rotate = (id: string) => () =>
+    request(t.server).post(`/v1/api-keys/${id}/rotate`).set(a.auth);
+  const works = async (key: string) => (await stations(apiKeyHeader(key))).status === 200;
+
+  it('four rotations at once -> one 201 and three 409; the winner works, the old key keeps its full grace period (x3)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const old = await createKey(t, a.auth, { scopes: ['stations:read'] });
+      const lock = { sql: 'SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE', params: [old.id] };
+      const responses = await sendTogether(
+        t,
+        lock,
+        [1, 2, 3, 4].map(() => rotate(old.id)),
+      );
+
+      const statuses = responses.map((res) => res.status).sort();
+      expect(statuses).toEqual([201, 409, 409, 409]);
+      for (const res of responses.filter((r) => r.status === 409)) {
+        expect(expectProblem(res, 409).detail).toContain('rotated by another request');
+        expect(res.text).not.toMatch(/wxk_/);
+        expectNoSecretMaterial(res);
+      }
+      const winner = (responses.find((r) => r.status === 201)?.body as { key: string }).key;
+      expect(await works(winner)).toBe(true);
+      expect(await works(old.key)).toBe(true);
+      const row = await keyRow(old.id);
+      expect((row.previous_expires_at as Date).getTime()).toBeGreaterThan(
+        Date.now() + (GRACE_SECONDS - 30) * 1000,
+      );
+      // The row's previous secret is the old key's, not one of the losers' (never stored).
+      const oldHash = createHash('sha256').update(old.secret).digest();
+      expect(oldHash.equals(row.previous_secret_hash as Buffer)).toBe(true);
+
+      // A later rotation (sent after the race answered) is an ordinary rotation again.
+      const next = await rotate(old.id)();
+      expectStatus(next, 201);
+      expect(await works((next.body as { key: string }).key)).toBe(true);
+      expect(await works(winner)).toBe(true);
+      expect(await works(old.key)).toBe(false);
+    }
+  });
+
+  it('without a gate too: never a 5xx, and exactly the current and the previous secret work (x3)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const old = await createKey(t, a.auth, { scopes: ['stations:read'] });
+      const responses = await Promise.all([1, 2, 3, 4].map(() => rotate(old.id)()));
+      for (const res of responses) expect([201, 409]).toContain(res.status);
+      const issued = responses
+        .filter((res) => res.status === 201)
+        .map((res) => (res.body as { key: string }).key);
+      expect(issued.length).toBeGreaterThanOrEqual(1);
+      const working = [];
+      for (const key of [old.key, ...issued]) if (await works(key)) working.push(key);
+      expect(working).toHaveLength(2);
+      if (issued.length === 1) expect(working).toEqual([old.key, issued[0]]);
+    }
   });
 });
 

@@ -12,12 +12,16 @@ import {
   expectUnauthenticated,
   login,
   me,
+  newPassword,
+  uniqueEmail,
   query,
   refresh,
   signedInUser,
   snapshot,
 } from '../support/identity-helpers';
 import { stationBody } from '../support/weather-helpers';
+import { sendTogether } from '../support/race-helpers';
+import { UsersService } from '../../src/users/users.service';
 
 /**
  * User administration: admins change roles (effective on the next request, same token) and
@@ -215,5 +219,71 @@ describe('responses never carry password or key hashes (e2e)', () => {
       expect(res.status).toBeLessThan(300);
       expectNoSecretMaterial(res);
     }
+  });
+});
+
+describe('the last admin (e2e): two admins demoting each other at once', () => {
+  let r: TestApp;
+  beforeAll(async () => {
+    r = await startTestApp();
+  });
+  afterAll(() => r?.close());
+
+  const enabledAdmins = async () =>
+    query<{ id: string }>(r, "SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL");
+
+  /** A new admin, promoted by `by` (an admin's headers), signed in. */
+  async function newAdmin(
+    by: Record<string, string>,
+  ): Promise<{ id: string; auth: Record<string, string> }> {
+    const user = { email: uniqueEmail('admin'), password: newPassword() };
+    const registered = await request(r.server).post('/v1/auth/register').send(user);
+    expectStatus(registered, 201);
+    const id = (registered.body as { id: string }).id;
+    expectStatus(await call(r, 'PATCH', `/v1/users/${id}`, by, { role: 'admin' }), 200);
+    return { id, auth: (await login(r, user)).auth };
+  }
+
+  it('-> one 200 and one 403: an enabled admin always remains, whether demoting or disabling (x4)', async () => {
+    let survivor = { id: ((await me(r, r.auth)).body as { id: string }).id, auth: r.auth };
+    const changes = [
+      { role: 'viewer' },
+      { disabled: true },
+      { role: 'operator' },
+      { disabled: true },
+    ];
+    for (const change of changes) {
+      const other = await newAdmin(survivor.auth);
+      expect(await enabledAdmins()).toHaveLength(2);
+      const pair = [survivor, other];
+      const lock = {
+        sql: 'SELECT 1 FROM users WHERE id = ANY($1::uuid[]) FOR UPDATE',
+        params: [pair.map((admin) => admin.id)],
+      };
+      const [first, second] = await sendTogether(r, lock, [
+        () => call(r, 'PATCH', `/v1/users/${other.id}`, survivor.auth, change),
+        () => call(r, 'PATCH', `/v1/users/${survivor.id}`, other.auth, change),
+      ]);
+
+      expect([first.status, second.status].sort()).toEqual([200, 403]);
+      const refused = first.status === 403 ? first : second;
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const admins = await enabledAdmins();
+      expect(admins).toHaveLength(1);
+      survivor = first.status === 200 ? survivor : other;
+      expect(admins[0].id).toBe(survivor.id);
+      expectStatus(await call(r, 'GET', '/v1/users', survivor.auth), 200);
+    }
+  });
+
+  it('the service refuses to remove the last enabled admin even when asked by that admin', async () => {
+    const [only] = await enabledAdmins();
+    const before = await snapshot(r);
+    await expect(
+      r.app
+        .get(UsersService)
+        .updateAsAdmin(only.id, only.id, { role: 'viewer' }, () => Promise.resolve()),
+    ).rejects.toMatchObject({ status: 409 });
+    expect(await snapshot(r)).toEqual(before);
   });
 });

@@ -30,6 +30,7 @@ import { ApiKeysService } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { ApiKeyCreatedResponse, ApiKeyList, ApiKeyResponse } from './dto/api-key.response';
 import { ListApiKeysQuery } from './dto/list-api-keys.query';
+import { RequestArrivedAt } from './request-arrival';
 
 /** Key management is for people (operators and admins); a key can never manage keys. */
 @ApiTags('api-keys')
@@ -91,14 +92,18 @@ export class ApiKeysController {
   @Post(':id/rotate')
   @RateLimitedFlow('api-key-issue')
   @Audited('apikey.rotated', 'apikey.rotate.failed', 'api-key')
-  @ApiOperation({ summary: 'New secret for a key; the old one works for the grace period' })
+  @ApiOperation({
+    summary:
+      'New secret for a key; the old one works for the grace period. 409 when another rotation of the key committed after this request arrived',
+  })
   @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 409)
   async rotate(
     @CurrentPrincipal() caller: UserPrincipal,
     @Param('id', UuidParam()) id: string,
+    @RequestArrivedAt() arrivedAt: Date,
   ): Promise<ApiKeyCreatedResponse> {
-    const { key, secret } = await this.apiKeys.rotate(caller, id);
+    const { key, secret } = await this.apiKeys.rotate(caller, id, arrivedAt);
     return { ...ApiKeyResponse.from(key), key: secret };
   }
 

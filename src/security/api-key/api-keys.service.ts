@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { IsNull, Repository } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
-import { ValidationProblem } from '../../common/problem-details/problem.exception';
+import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { Station } from '../../weather/stations/station.entity';
 import { assertCanManage } from '../authorization/ownership';
 import type { ApiKeyPrincipal, UserPrincipal } from '../authorization/principal';
@@ -115,21 +115,45 @@ export class ApiKeysService {
     return key;
   }
 
-  /** A new secret; the old one keeps working for the grace period, then stops. */
-  async rotate(caller: UserPrincipal, id: string): Promise<{ key: ApiKey; secret: string }> {
+  /**
+   * A new secret; the old one keeps working for the grace period, then stops. A compare-and-swap:
+   * the UPDATE applies only if the key still holds the secret this request read and was not
+   * rotated after the request arrived. Concurrent rotations thus give one 201 and 409s, the
+   * winner's predecessor keeps its full grace period, and a stale rotation can never write
+   * back a secret that was already rotated out. Two rotations one after the other both work.
+   */
+  async rotate(
+    caller: UserPrincipal,
+    id: string,
+    arrivedAt: Date = new Date(),
+  ): Promise<{ key: ApiKey; secret: string }> {
     const key = await this.get(caller, id);
     if (key.revokedAt) throw new NotFoundException('API key not found.');
     const generated = generateApiKey(key.keyId);
     const now = Date.now();
-    await this.keys.update(
-      { id: key.id },
-      {
+    const swapped = await this.keys
+      .createQueryBuilder()
+      .update(ApiKey)
+      .set({
         secretHash: generated.secretHash,
         previousSecretHash: key.secretHash,
         previousExpiresAt: new Date(now + this.options.rotationGraceSeconds * 1000),
         rotatedAt: new Date(now),
-      },
-    );
+      })
+      .where('id = :id AND secret_hash = :read AND revoked_at IS NULL', {
+        id: key.id,
+        read: key.secretHash,
+      })
+      // Same millisecond counts as before: a rotation sent after the previous one answered is
+      // never refused.
+      .andWhere('(rotated_at IS NULL OR rotated_at <= :arrivedAt)', { arrivedAt })
+      .execute();
+    if (swapped.affected !== 1) {
+      throw new ConflictProblem(
+        'This key was rotated by another request after this one arrived. Read the key again and ' +
+          'rotate only if you still need a new secret.',
+      );
+    }
     return { key: await this.getById(key.id), secret: generated.key };
   }
 

@@ -25,7 +25,7 @@ export class DailySummaryController {
       'Daily min/max/mean temperature, precipitation and count per local calendar day (at most 366 days)',
   })
   @ApiOkResponse({ type: DailySummaryList })
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 409)
   async summarise(
     @Param('id', UuidParam()) id: string,
     @Query() query: DailySummaryQuery,
