@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 import { requestIdOf } from '../common/http/request-id';
+import { serializeError } from './error-serializer';
 
 /** Never log a credential: headers that carry one, and any field that looks like one. */
 export const REDACTED_PATHS = [
@@ -46,6 +47,8 @@ export class LoggingModule {
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
+        // Every logged error, ours and the framework's: SQL text and SQLSTATE, never values.
+        err: serializeError,
       },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       quietReqLogger: true,
