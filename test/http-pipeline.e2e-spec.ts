@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { TestApp, startTestApp } from './support/test-app';
+import { TEST_ADMIN, TestApp, startTestApp } from './support/test-app';
+import { auditRows, flushAudit, waitForAuditOf } from './support/abuse-helpers';
 import {
   PROBLEM_CONTENT_TYPE,
   countRows,
@@ -206,15 +207,34 @@ describe('HTTP pipeline (e2e)', () => {
   });
 
   it.each(['abc-123', 'a.b:c_d-1', 'a'.repeat(64)])(
-    'echoes a safe client request id %j, on success and in problems',
+    'a client request id %j never becomes ours: a new UUID answers, on success and in problems',
     async (id) => {
       const ok = await v1(t).get('/stations').set('X-Request-Id', id).expect(200);
-      expect(ok.headers['x-request-id']).toBe(id);
+      expect(ok.headers['x-request-id']).toMatch(UUID);
       const failed = await v1(t).get('/stations/nope').set('X-Request-Id', id);
-      expect(failed.headers['x-request-id']).toBe(id);
-      expect(expectProblem(failed, 400).requestId).toBe(id);
+      expect(failed.headers['x-request-id']).toMatch(UUID);
+      expect(expectProblem(failed, 400).requestId).toBe(failed.headers['x-request-id']);
     },
   );
+
+  it('an anonymous request cannot take an admin request’s id in the audit log', async () => {
+    // The admin's login is recorded under the id the server gave it...
+    const login = await request(t.server).post('/v1/auth/login').send(TEST_ADMIN).expect(200);
+    const adminId = login.headers['x-request-id'];
+    // ...and an attacker replays that id on a request that is audited (a denial).
+    const forged = await v1(t)
+      .get('/stations')
+      .set('Authorization', 'Bearer forged')
+      .set('X-Request-Id', adminId);
+    expect(forged.status).toBe(401);
+    expect(forged.headers['x-request-id']).not.toBe(adminId);
+    await flushAudit(t);
+    const underAdminId = await auditRows(t, { requestId: adminId });
+    expect(underAdminId.map((row) => row.action)).toEqual(['auth.login.succeeded']);
+    // The client's value is kept, as the client's, in the denial's details.
+    const [denial] = await waitForAuditOf(t, forged);
+    expect(denial.details).toMatchObject({ clientRequestId: adminId });
+  });
 
   it.each([
     'x'.repeat(200),

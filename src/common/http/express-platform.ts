@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { InFlightRequests } from './in-flight-requests';
-import { REQUEST_ID_HEADER, chooseRequestId } from './request-id';
+import { REQUEST_ID_HEADER, newRequestId, safeClientRequestId } from './request-id';
 
 /**
  * Express-specific middleware. Everything that touches the raw Express request lives here, in
@@ -9,10 +9,12 @@ import { REQUEST_ID_HEADER, chooseRequestId } from './request-id';
  * so a Fastify adapter can replace these few functions and leave the other layers be.
  */
 
-/** Gives every request an id (the client's if it is a safe token) and echoes it back. */
+/** Gives every request a new id of ours, keeps the client's (if log-safe) beside it. */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
-  const id = chooseRequestId(req.headers['x-request-id']);
-  (req as Request & { id: string }).id = id;
+  const id = newRequestId();
+  const tagged = req as Request & { id: string; clientRequestId?: string };
+  tagged.id = id;
+  tagged.clientRequestId = safeClientRequestId(req.headers['x-request-id']);
   res.setHeader(REQUEST_ID_HEADER, id);
   next();
 }
