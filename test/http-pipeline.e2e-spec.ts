@@ -161,11 +161,36 @@ describe('HTTP pipeline (e2e)', () => {
       '--x\r\nContent-Disposition: form-data; name="code"\r\n\r\nA\r\n--x--',
     ],
     ['application/xml', '<station><code>XML1</code></station>'],
+    ['application/json; charset=utf-16le', Buffer.from(JSON.stringify(stationBody()), 'utf16le')],
+    ['application/json; charset=iso-8859-1', JSON.stringify(stationBody({ name: 'Caf\u00e9' }))],
+    ['application/json; charset="UTF-32"', JSON.stringify(stationBody())],
   ])('answers 415 for a %s body and writes nothing', async (contentType, body) => {
     const before = await countRows(t, 'stations');
     const res = await v1(t).post('/stations').set('Content-Type', contentType).send(body);
-    expect(expectProblem(res, 415).detail).toBe('Request bodies must be application/json.');
+    expect(expectProblem(res, 415).detail).toBe(
+      'Request bodies must be application/json in UTF-8.',
+    );
     expect(await countRows(t, 'stations')).toBe(before);
+  });
+
+  it.each(['application/json; charset=utf-8', 'application/json; charset="UTF-8"'])(
+    'accepts an explicit UTF-8 charset (%s)',
+    async (contentType) => {
+      const res = await v1(t)
+        .post('/stations')
+        .set('Content-Type', contentType)
+        .send(JSON.stringify(stationBody()));
+      expect(res.status).toBe(201);
+    },
+  );
+
+  it('stores and answers a path id sent in upper case in its canonical lower-case form', async () => {
+    const station = await createStation(t);
+    const res = await v1(t)
+      .patch(`/stations/${station.id.toUpperCase()}`)
+      .send({ name: 'Renamed' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: station.id, name: 'Renamed' });
   });
 
   it.each([

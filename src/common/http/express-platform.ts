@@ -40,9 +40,18 @@ export function requireJsonBody(req: Request, _res: Response, next: NextFunction
   const hasBody =
     req.headers['transfer-encoding'] !== undefined ||
     (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  if (hasBody && !req.is('application/json')) {
-    next(new UnsupportedMediaTypeException('Request bodies must be application/json.'));
+  if (hasBody && (!req.is('application/json') || !isUtf8(req.headers['content-type']))) {
+    next(new UnsupportedMediaTypeException('Request bodies must be application/json in UTF-8.'));
     return;
   }
   next();
+}
+
+/**
+ * JSON is UTF-8 (RFC 8259). The parser would also decode UTF-16 or UTF-32 when told to, and
+ * text in another encoding can smuggle characters past checks written for UTF-8.
+ */
+function isUtf8(contentType: string | undefined): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType ?? '')?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset);
 }
