@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { TestApp, startTestApp } from './support/test-app';
+import { TEST_ADMIN, TestApp, startTestApp } from './support/test-app';
+import { auditRows, flushAudit, waitForAuditOf } from './support/abuse-helpers';
 import {
   PROBLEM_CONTENT_TYPE,
   countRows,
@@ -160,11 +161,36 @@ describe('HTTP pipeline (e2e)', () => {
       '--x\r\nContent-Disposition: form-data; name="code"\r\n\r\nA\r\n--x--',
     ],
     ['application/xml', '<station><code>XML1</code></station>'],
+    ['application/json; charset=utf-16le', Buffer.from(JSON.stringify(stationBody()), 'utf16le')],
+    ['application/json; charset=iso-8859-1', JSON.stringify(stationBody({ name: 'Caf\u00e9' }))],
+    ['application/json; charset="UTF-32"', JSON.stringify(stationBody())],
   ])('answers 415 for a %s body and writes nothing', async (contentType, body) => {
     const before = await countRows(t, 'stations');
     const res = await v1(t).post('/stations').set('Content-Type', contentType).send(body);
-    expect(expectProblem(res, 415).detail).toBe('Request bodies must be application/json.');
+    expect(expectProblem(res, 415).detail).toBe(
+      'Request bodies must be application/json in UTF-8.',
+    );
     expect(await countRows(t, 'stations')).toBe(before);
+  });
+
+  it.each(['application/json; charset=utf-8', 'application/json; charset="UTF-8"'])(
+    'accepts an explicit UTF-8 charset (%s)',
+    async (contentType) => {
+      const res = await v1(t)
+        .post('/stations')
+        .set('Content-Type', contentType)
+        .send(JSON.stringify(stationBody()));
+      expect(res.status).toBe(201);
+    },
+  );
+
+  it('stores and answers a path id sent in upper case in its canonical lower-case form', async () => {
+    const station = await createStation(t);
+    const res = await v1(t)
+      .patch(`/stations/${station.id.toUpperCase()}`)
+      .send({ name: 'Renamed' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: station.id, name: 'Renamed' });
   });
 
   it.each([
@@ -206,15 +232,34 @@ describe('HTTP pipeline (e2e)', () => {
   });
 
   it.each(['abc-123', 'a.b:c_d-1', 'a'.repeat(64)])(
-    'echoes a safe client request id %j, on success and in problems',
+    'a client request id %j never becomes ours: a new UUID answers, on success and in problems',
     async (id) => {
       const ok = await v1(t).get('/stations').set('X-Request-Id', id).expect(200);
-      expect(ok.headers['x-request-id']).toBe(id);
+      expect(ok.headers['x-request-id']).toMatch(UUID);
       const failed = await v1(t).get('/stations/nope').set('X-Request-Id', id);
-      expect(failed.headers['x-request-id']).toBe(id);
-      expect(expectProblem(failed, 400).requestId).toBe(id);
+      expect(failed.headers['x-request-id']).toMatch(UUID);
+      expect(expectProblem(failed, 400).requestId).toBe(failed.headers['x-request-id']);
     },
   );
+
+  it('an anonymous request cannot take an admin request’s id in the audit log', async () => {
+    // The admin's login is recorded under the id the server gave it...
+    const login = await request(t.server).post('/v1/auth/login').send(TEST_ADMIN).expect(200);
+    const adminId = login.headers['x-request-id'];
+    // ...and an attacker replays that id on a request that is audited (a denial).
+    const forged = await v1(t)
+      .get('/stations')
+      .set('Authorization', 'Bearer forged')
+      .set('X-Request-Id', adminId);
+    expect(forged.status).toBe(401);
+    expect(forged.headers['x-request-id']).not.toBe(adminId);
+    await flushAudit(t);
+    const underAdminId = await auditRows(t, { requestId: adminId });
+    expect(underAdminId.map((row) => row.action)).toEqual(['auth.login.succeeded']);
+    // The client's value is kept, as the client's, in the denial's details.
+    const [denial] = await waitForAuditOf(t, forged);
+    expect(denial.details).toMatchObject({ clientRequestId: adminId });
+  });
 
   it.each([
     'x'.repeat(200),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { emailAddressProblem, normaliseEmail } from '../common/identity/email-address';
 import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
@@ -105,13 +106,16 @@ function loadAuthConfig(r: EnvReader, production: boolean): AppConfig['auth'] {
     }
   }
 
-  const email = r.raw('BOOTSTRAP_ADMIN_EMAIL');
+  const rawEmail = r.raw('BOOTSTRAP_ADMIN_EMAIL');
+  const email = rawEmail === undefined ? undefined : normaliseEmail(rawEmail);
   const password = r.raw('BOOTSTRAP_ADMIN_PASSWORD');
   if ((email === undefined) !== (password === undefined)) {
     r.fail('BOOTSTRAP_ADMIN_EMAIL', 'and BOOTSTRAP_ADMIN_PASSWORD must be set together');
   }
   if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
     r.fail('BOOTSTRAP_ADMIN_EMAIL', 'must be an email address');
+  } else if (email !== undefined && emailAddressProblem(email)) {
+    r.fail('BOOTSTRAP_ADMIN_EMAIL', emailAddressProblem(email)!.replace(/^email /, ''));
   }
   if (
     password !== undefined &&
@@ -135,7 +139,7 @@ function loadAuthConfig(r: EnvReader, production: boolean): AppConfig['auth'] {
     accessTtlSeconds,
     refreshTtlSeconds,
     registrationEnabled: r.bool('REGISTRATION_ENABLED', !production),
-    bootstrapAdmin: email && password ? { email: email.toLowerCase(), password } : undefined,
+    bootstrapAdmin: email && password ? { email, password } : undefined,
     apiKeyRotationGraceSeconds: r.int('API_KEY_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400),
   };
 }

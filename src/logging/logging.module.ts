@@ -4,7 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import { AppConfig } from '../config/app-config';
-import { requestIdOf } from '../common/http/request-id';
+import { clientRequestIdOf, requestIdOf } from '../common/http/request-id';
+import { serializeError } from './error-serializer';
 
 /** Never log a credential: headers that carry one, and any field that looks like one. */
 export const REDACTED_PATHS = [
@@ -34,6 +35,11 @@ export class LoggingModule {
       // The id was chosen by the request-id middleware, which runs first.
       genReqId: (req: IncomingMessage) => requestIdOf(req),
       customAttributeKeys: { reqId: 'requestId' },
+      // The client's own X-Request-Id, if it sent a log-safe one, next to ours.
+      customProps: (req: IncomingMessage) => {
+        const clientRequestId = clientRequestIdOf(req);
+        return clientRequestId === null ? {} : { clientRequestId };
+      },
       // Log what identifies a request, not its headers: fewer bytes, and no credential can slip
       // through a header we forgot to redact.
       serializers: {
@@ -46,6 +52,8 @@ export class LoggingModule {
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
+        // Every logged error, ours and the framework's: SQL text and SQLSTATE, never values.
+        err: serializeError,
       },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       quietReqLogger: true,

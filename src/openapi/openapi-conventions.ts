@@ -36,7 +36,7 @@ export function applyApiConventions(
     },
     ...rateLimitHeaderComponents(),
     'X-Request-Id': {
-      description: 'Request id (the client’s, if a safe token, else a new UUID)',
+      description: 'The server’s id for this request (always its own; a client’s X-Request-Id is logged beside it)',
       schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$', maxLength: 64 },
     },
     'Access-Control-Allow-Origin': {

@@ -3,6 +3,7 @@ import { Repository } from 'typeorm';
 import { TransactionContext } from '../database/transaction-context';
 import { ConflictProblem } from '../common/problem-details/problem.exception';
 import { isUniqueViolation } from '../database/postgres-errors';
+import { normaliseEmail } from '../common/identity/email-address';
 import { PasswordHasher } from './password-hasher';
 import { Role, User } from './user.entity';
 
@@ -17,12 +18,8 @@ export class UsersService {
     return this.tx.manager.getRepository(User);
   }
 
-  static normaliseEmail(email: string): string {
-    return email.trim().toLowerCase();
-  }
-
   findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ email: UsersService.normaliseEmail(email) });
+    return this.users.findOneBy({ email: normaliseEmail(email) });
   }
 
   async get(id: string): Promise<User> {
@@ -47,7 +44,7 @@ export class UsersService {
     const passwordHash = await this.hasher.hash(password);
     try {
       const inserted = await this.users.insert({
-        email: UsersService.normaliseEmail(email),
+        email: normaliseEmail(email),
         passwordHash,
         role,
         disabledAt: null,

@@ -160,7 +160,8 @@ async function request(t, method, pathAndQuery, options = {}) {
   const result = { status: res.status, headers: res.headers, data, text, requestId, ms };
   t.statuses.push(res.status);
   sent.push({
-    requestId,
+    // The server's own id for the request (ours is sent only as the client's, X-Request-Id).
+    requestId: res.headers.get('x-request-id'),
     step: t.id,
     method,
     path: pathAndQuery.split('?')[0],
@@ -798,15 +799,14 @@ async function tour(admin, ownServer) {
       summary: (d) => d && `${d.data?.length} records`,
     });
     t.expectStatus(res, 200);
-    const rows = (res.data?.data || [])
-      .filter((r) => (r.requestId || '').startsWith(`tour-${RUN}-`))
-      .reverse();
+    const stepOf = new Map(sent.map((r) => [r.requestId, r.step]));
+    const rows = (res.data?.data || []).filter((r) => stepOf.has(r.requestId)).reverse();
     out();
     const lines = table(
       ['id', 'step', 'action', 'outcome', 'status', 'actor', 'role', 'route'],
       rows.map((r) => [
         r.id,
-        r.requestId.split('-')[2],
+        stepOf.get(r.requestId),
         r.occurrences > 1 ? `${r.action} ×${r.occurrences}` : r.action,
         r.outcome,
         r.httpStatus,
@@ -849,7 +849,7 @@ async function tour(admin, ownServer) {
     }
     t.check(missing.length === 0, `no audit record for: ${missing.join(', ')}`);
     const actorOf = (step, status) =>
-      rows.find((r) => r.requestId?.split('-')[2] === step && r.httpStatus === status)?.actorType;
+      rows.find((r) => stepOf.get(r.requestId) === step && r.httpStatus === status)?.actorType;
     t.check(actorOf('2.1', 401) === 'anonymous', 'the 401 is not recorded as anonymous');
     t.check(actorOf('4.1', 201) === 'api-key', 'the ingest is not recorded against the key');
     t.check(

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { InFlightRequests } from './in-flight-requests';
-import { REQUEST_ID_HEADER, chooseRequestId } from './request-id';
+import { REQUEST_ID_HEADER, newRequestId, safeClientRequestId } from './request-id';
 
 /**
  * Express-specific middleware. Everything that touches the raw Express request lives here, in
@@ -9,10 +9,12 @@ import { REQUEST_ID_HEADER, chooseRequestId } from './request-id';
  * so a Fastify adapter can replace these few functions and leave the other layers be.
  */
 
-/** Gives every request an id (the client's if it is a safe token) and echoes it back. */
+/** Gives every request a new id of ours, keeps the client's (if log-safe) beside it. */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
-  const id = chooseRequestId(req.headers['x-request-id']);
-  (req as Request & { id: string }).id = id;
+  const id = newRequestId();
+  const tagged = req as Request & { id: string; clientRequestId?: string };
+  tagged.id = id;
+  tagged.clientRequestId = safeClientRequestId(req.headers['x-request-id']);
   res.setHeader(REQUEST_ID_HEADER, id);
   next();
 }
@@ -38,9 +40,18 @@ export function requireJsonBody(req: Request, _res: Response, next: NextFunction
   const hasBody =
     req.headers['transfer-encoding'] !== undefined ||
     (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  if (hasBody && !req.is('application/json')) {
-    next(new UnsupportedMediaTypeException('Request bodies must be application/json.'));
+  if (hasBody && (!req.is('application/json') || !isUtf8(req.headers['content-type']))) {
+    next(new UnsupportedMediaTypeException('Request bodies must be application/json in UTF-8.'));
     return;
   }
   next();
+}
+
+/**
+ * JSON is UTF-8 (RFC 8259). The parser would also decode UTF-16 or UTF-32 when told to, and
+ * text in another encoding can smuggle characters past checks written for UTF-8.
+ */
+function isUtf8(contentType: string | undefined): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType ?? '')?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset);
 }

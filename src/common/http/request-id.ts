@@ -1,14 +1,28 @@
 import { randomUUID } from 'node:crypto';
 
-/** A client-supplied request id is echoed only if it is a short, log-safe token. */
+/** A client-supplied request id is kept (as the client's, never as ours) only if log-safe. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
-export function chooseRequestId(clientValue: unknown): string {
+/**
+ * The server's id for a request is always its own: a client that chose it could take another
+ * request's id (an admin's login) in the logs and the audit trail. What the client sent is
+ * kept beside it, as `clientRequestId`, so its traces can still be joined with ours.
+ */
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+export function safeClientRequestId(clientValue: unknown): string | undefined {
   return typeof clientValue === 'string' && SAFE_REQUEST_ID.test(clientValue)
     ? clientValue
-    : randomUUID();
+    : undefined;
+}
+
+export function clientRequestIdOf(request: object): string | null {
+  const id = (request as { clientRequestId?: unknown }).clientRequestId;
+  return typeof id === 'string' ? id : null;
 }
 
 /** Both Express (set by our middleware) and Fastify keep the id on `request.id`. */

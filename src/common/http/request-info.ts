@@ -1,4 +1,4 @@
-import { requestIdOf } from './request-id';
+import { clientRequestIdOf, requestIdOf } from './request-id';
 
 interface RequestLike {
   ip?: string;
@@ -14,6 +14,8 @@ interface RequestLike {
 /** Who and where, as the audit log and usage counters record it. Works for Express and Fastify. */
 export interface RequestInfo {
   requestId: string;
+  /** The X-Request-Id the client sent, if log-safe: theirs, for joining traces, never ours. */
+  clientRequestId: string | null;
   clientIp: string | null;
   userAgent: string | null;
   /** `GET /v1/stations/:id`, or null when no route matched (404). */
@@ -25,6 +27,7 @@ export function requestInfo(request: object): RequestInfo {
   const userAgent = req.headers['user-agent'];
   return {
     requestId: requestIdOf(request),
+    clientRequestId: clientRequestIdOf(request),
     // req.ip already honours TRUST_PROXY; X-Forwarded-For is never read by hand.
     clientIp: req.ip ?? null,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : null,

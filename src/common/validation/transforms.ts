@@ -36,3 +36,9 @@ function isCalendarDate(value: string): boolean {
     probe.getUTCDate() === day
   );
 }
+
+/** UUIDs in their canonical lower-case form (the validator still decides whether it is one). */
+export const ToLowerCaseUuid = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  );

@@ -33,10 +33,18 @@ export class AuditRecorder {
       clientIp: info.clientIp,
       userAgent: info.userAgent,
       route: info.route,
-      details: note.details ?? facts.details ?? null,
+      details: withClientRequestId(note.details ?? facts.details ?? null, info.clientRequestId),
       occurrences: facts.occurrences ?? 1,
     };
   }
+}
+
+/** The client's own request id rides in the details: the record's requestId is always ours. */
+function withClientRequestId(
+  details: Record<string, unknown> | null,
+  clientRequestId: string | null,
+): Record<string, unknown> | null {
+  return clientRequestId === null ? details : { ...details, clientRequestId };
 }
 
 /** A key is recorded by its id (never its secret); a person by user id. */

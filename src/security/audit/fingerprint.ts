@@ -1,3 +1,4 @@
+import { normaliseEmail } from '../../common/identity/email-address';
 import { createHash } from 'node:crypto';
 
 /**
@@ -5,5 +6,5 @@ import { createHash } from 'node:crypto';
  * at login): enough to correlate attempts, not to read the address back.
  */
 export function emailFingerprint(email: string): string {
-  return createHash('sha256').update(email.trim().toLowerCase(), 'utf8').digest('hex').slice(0, 16);
+  return createHash('sha256').update(normaliseEmail(email), 'utf8').digest('hex').slice(0, 16);
 }

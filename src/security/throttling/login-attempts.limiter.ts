@@ -1,3 +1,4 @@
+import { normaliseEmail } from '../../common/identity/email-address';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { COUNTER_STORAGE, CounterStorage } from './counter-storage';
@@ -40,6 +41,6 @@ export class LoginAttemptsLimiter {
   }
 
   private key(email: string): string {
-    return `login-email:${createHash('sha256').update(email.trim().toLowerCase()).digest('hex')}`;
+    return `login-email:${createHash('sha256').update(normaliseEmail(email)).digest('hex')}`;
   }
 }

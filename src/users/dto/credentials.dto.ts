@@ -1,13 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length } from 'class-validator';
+import { EMAIL_MAX_LENGTH } from '../../common/identity/email-address';
+import { IsAccountEmail } from '../../common/validation/is-account-email.decorator';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../password-hasher';
 
 /** Register and login body. A `role` field here is a 400: people cannot choose their role. */
 export class CredentialsDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @ApiProperty({
+    example: 'ada@example.com',
+    maxLength: EMAIL_MAX_LENGTH,
+    description: 'Compared after NFKC and lower-casing; see docs/SECURITY.md, "E-mail identity"',
+  })
+  @IsAccountEmail()
   email!: string;
 
   @ApiProperty({

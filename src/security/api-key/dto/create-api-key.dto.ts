@@ -14,7 +14,7 @@ import {
   IsUUID,
   Length,
 } from 'class-validator';
-import { ToDate } from '../../../common/validation/transforms';
+import { ToDate, ToLowerCaseUuid } from '../../../common/validation/transforms';
 import { API_KEY_SCOPES, ApiKeyScope } from '../../authorization/principal';
 
 export class CreateApiKeyDto {
@@ -39,6 +39,7 @@ export class CreateApiKeyDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Bind the key to one station you manage' })
   @Omittable()
   @IsUUID()
+  @ToLowerCaseUuid()
   stationId?: string;
 
   @ApiPropertyOptional({
