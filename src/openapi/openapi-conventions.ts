@@ -36,7 +36,8 @@ export function applyApiConventions(
     },
     ...rateLimitHeaderComponents(),
     'X-Request-Id': {
-      description: 'The server’s id for this request (always its own; a client’s X-Request-Id is logged beside it)',
+      description:
+        'The server’s id for this request (always its own; a client’s X-Request-Id is logged beside it)',
       schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$', maxLength: 64 },
     },
     'Access-Control-Allow-Origin': {
