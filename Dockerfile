@@ -5,9 +5,9 @@
 #   docker run --rm -p 127.0.0.1:3000:3000 -e DATABASE_URL=postgresql://... -e JWT_SECRET=... weather-api
 # Without DATABASE_URL the app runs embedded PGlite in /app/data (mount a volume there to keep it).
 #
-# Node 22: runtime dependencies declare it (nestjs-pino >=22.12, file-type via @nestjs/common >=22),
-# and Node 20 is past its end of life. Override with --build-arg NODE_VERSION=20 if needed.
-ARG NODE_VERSION=22
+# Node 20.19+, the version the project promises and tests on (package.json "engines"); every
+# dependency's declared engines agree with it. Node 22 also works: --build-arg NODE_VERSION=22.
+ARG NODE_VERSION=20
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
 FROM node:${NODE_VERSION}-bookworm-slim AS build

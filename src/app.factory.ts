@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
+import { AppLogger } from './logging/app-logger';
 import { AppModule, AppOptions } from './app.module';
 import { configureApp } from './app.setup';
 import { AppConfig } from './config/app-config';
@@ -24,7 +24,7 @@ export async function createApp(
     ...(config.logLevel === 'silent' ? { logger: false as const } : {}),
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   app.flushLogs();
   configureApp(app, config);
   return app;

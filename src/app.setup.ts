@@ -7,6 +7,7 @@ import {
   requireJsonBody,
 } from './common/http/express-platform';
 import { setupOpenApi } from './openapi/openapi.setup';
+import { HTTP_LOGGER, HttpLogger } from './logging/logging.module';
 
 export const BODY_LIMIT = '100kb';
 
@@ -25,6 +26,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
 
   app.use(inFlightMiddleware(app.get(InFlightRequests)));
   app.use(requestIdMiddleware);
+  app.use(app.get<HttpLogger>(HTTP_LOGGER));
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: BODY_LIMIT, strict: true });
   app.enableShutdownHooks();

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
-import type { DestinationStream } from 'pino';
-import type { Options } from 'pino-http';
+import pino, { DestinationStream, LoggerOptions } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { AppLogger } from './app-logger';
 import { AppConfig } from '../config/app-config';
 import { clientRequestIdOf, requestIdOf } from '../common/http/request-id';
 import { serializeError } from './error-serializer';
@@ -24,22 +24,21 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-/** JSON logs (pretty in development) through pino, with the request id on every line. */
+/** The request-logging middleware (pino-http); app.setup.ts installs it after the request id. */
+export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+export type HttpLogger = ReturnType<typeof pinoHttp>;
+
+/**
+ * JSON logs (pretty in development) through pino: one root logger for Nest's own lines and ours
+ * (AppLogger) and for the request log (HTTP_LOGGER), with the same serializers and redaction.
+ */
 @Module({})
 export class LoggingModule {
   /** `destination`: where log lines go (default stdout); tests pass a stream to inspect them. */
   static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
     const pretty = !destination && config.nodeEnv === 'development' && canLoad('pino-pretty');
-    const options: Options = {
+    const options: LoggerOptions = {
       level: config.logLevel,
-      // The id was chosen by the request-id middleware, which runs first.
-      genReqId: (req: IncomingMessage) => requestIdOf(req),
-      customAttributeKeys: { reqId: 'requestId' },
-      // The client's own X-Request-Id, if it sent a log-safe one, next to ours.
-      customProps: (req: IncomingMessage) => {
-        const clientRequestId = clientRequestIdOf(req);
-        return clientRequestId === null ? {} : { clientRequestId };
-      },
       // Log what identifies a request, not its headers: fewer bytes, and no credential can slip
       // through a header we forgot to redact.
       serializers: {
@@ -56,12 +55,33 @@ export class LoggingModule {
         err: serializeError,
       },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      quietReqLogger: true,
       ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
     };
+    const root = destination ? pino(options, destination) : pino(options);
+    const httpLogger = pinoHttp({
+      logger: root,
+      // pino-http puts its own (verbose) serializers on its child logger unless given ours.
+      serializers: options.serializers,
+      // The id was chosen by the request-id middleware, which runs first.
+      genReqId: (req: IncomingMessage) => requestIdOf(req),
+      customAttributeKeys: { reqId: 'requestId' },
+      // The client's own X-Request-Id, if it sent a log-safe one, next to ours.
+      customProps: (req: IncomingMessage) => {
+        const clientRequestId = clientRequestIdOf(req);
+        return clientRequestId === null ? {} : { clientRequestId };
+      },
+      quietReqLogger: true,
+      // Nothing to write at this level: no per-request child logger, no work on the response.
+      autoLogging: root.isLevelEnabled('info'),
+    });
     return {
       module: LoggingModule,
-      imports: [LoggerModule.forRoot({ pinoHttp: destination ? [options, destination] : options })],
+      providers: [
+        { provide: AppLogger, useValue: new AppLogger(root) },
+        { provide: HTTP_LOGGER, useValue: httpLogger },
+      ],
+      exports: [AppLogger, HTTP_LOGGER],
+      global: true,
     };
   }
 }
