@@ -12,13 +12,11 @@ import { ANONYMOUS, AuditEvent } from './audit-event';
 import { OptionProblems } from '../../common/options/option-problems';
 import { DatabaseLifecycle } from '../../database/database-lifecycle';
 import { AuditChainWriter } from './audit-chain.writer';
+import { AuditGaps, DROPPED_ACTION, QUARANTINED_ACTION } from './audit-gaps';
 import { isDataError, sqlStateOf } from './audit-write-errors';
 import { AUDIT_DEFAULTS, AUDIT_OPTIONS, AuditOptions } from './audit.module-definition';
 
-/** Recorded in the chain when records were dropped, so a gap is never silent. */
-export const DROPPED_ACTION = 'audit.records.dropped';
-/** Stands in the chain for a record the database refused (its values are not kept). */
-export const QUARANTINED_ACTION = 'audit.record.quarantined';
+export { DROPPED_ACTION, QUARANTINED_ACTION } from './audit-gaps';
 
 /** Rejections that repeat in floods: one record per client, route and reason per flush window. */
 const FOLDED_ACTIONS = new Set(['rate_limit.exceeded', 'request.invalid']);
@@ -60,17 +58,14 @@ export class AuditBuffer
   private readonly flushIntervalMs: number;
   private readonly flushAtRecords: number;
   private readonly maxQueuedRecords: number;
-  private dropped = 0;
-  /** Dropped records not yet recorded in the chain by a DROPPED_ACTION record. */
-  private droppedUnrecorded = 0;
   private droppedLogged = 0;
-  private quarantined = 0;
   private failedAttempts = 0;
   private retryAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly writer: AuditChainWriter,
+    private readonly gaps: AuditGaps,
     @Inject(AUDIT_OPTIONS) options: AuditOptions,
     // The full app's lifecycle drains in-flight requests, then runs this flush before the
     // database closes. A host without it: flushed from the shutdown hooks below.
@@ -115,9 +110,9 @@ export class AuditBuffer
     return {
       pending: this.queue.length,
       maxPending: this.maxQueuedRecords,
-      dropped: this.dropped,
-      unrecordedDrops: this.droppedUnrecorded,
-      quarantined: this.quarantined,
+      dropped: this.gaps.dropped,
+      unrecordedDrops: this.gaps.unrecordedDrops,
+      quarantined: this.gaps.quarantined,
       failedAttempts: this.failedAttempts,
     };
   }
@@ -135,13 +130,13 @@ export class AuditBuffer
   }
 
   private drop(): void {
-    this.dropped += 1;
-    this.droppedUnrecorded += 1;
+    this.gaps.dropped += 1;
+    this.gaps.unrecordedDrops += 1;
     // One line for the first drop, then one per power of ten: counted, but not a log flood.
-    if (this.dropped === 1 || this.dropped >= this.droppedLogged * 10) {
-      this.droppedLogged = this.dropped;
+    if (this.gaps.dropped === 1 || this.gaps.dropped >= this.droppedLogged * 10) {
+      this.droppedLogged = this.gaps.dropped;
       this.logger.error(
-        { dropped: this.dropped, maxPending: this.maxQueuedRecords },
+        { dropped: this.gaps.dropped, maxPending: this.maxQueuedRecords },
         'Audit queue full: records dropped',
       );
     }
@@ -149,7 +144,7 @@ export class AuditBuffer
 
   private async writeQueued(): Promise<void> {
     try {
-      if (this.droppedUnrecorded > 0) await this.recordDrops();
+      if (this.gaps.unrecordedDrops > 0) await this.recordDrops();
       while (this.queue.length > 0) {
         const chunk = this.queue.slice(0, this.flushAtRecords);
         // Later repeats start a new record: this one's count is fixed once it is hashed.
@@ -194,7 +189,7 @@ export class AuditBuffer
 
   /** Replaces a refused record by one that keeps only our own facts, none of the request's. */
   private async quarantine(event: AuditEvent, error: unknown): Promise<void> {
-    this.quarantined += 1;
+    this.gaps.quarantined += 1;
     const sqlState = sqlStateOf(error);
     this.logger.error(
       { action: event.action, httpStatus: event.httpStatus, sqlState },
@@ -202,7 +197,7 @@ export class AuditBuffer
     );
     const standIn: AuditEvent = {
       ...systemEvent(QUARANTINED_ACTION, event.occurredAt),
-      httpStatus: event.httpStatus,
+      httpStatus: event.httpStatus >= 100 && event.httpStatus <= 599 ? event.httpStatus : 500,
       details: { action: event.action, sqlState },
     };
     try {
@@ -214,14 +209,14 @@ export class AuditBuffer
   }
 
   private async recordDrops(): Promise<void> {
-    const count = this.droppedUnrecorded;
+    const count = this.gaps.unrecordedDrops;
     const marker: AuditEvent = {
       ...systemEvent(DROPPED_ACTION, new Date()),
       details: { count, maxPending: this.maxQueuedRecords },
       occurrences: count,
     };
     await this.dataSource.transaction((manager) => this.writer.append(manager, [marker]));
-    this.droppedUnrecorded -= count;
+    this.gaps.unrecordedDrops -= count;
   }
 
   private unfold(event: AuditEvent): void {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThanOrEqual } from 'typeorm';
-import { AuditBuffer, DROPPED_ACTION, QUARANTINED_ACTION } from './audit-buffer';
+import { AuditGaps, DROPPED_ACTION, QUARANTINED_ACTION } from './audit-gaps';
 import { eventOf } from './audit-chain.writer';
 import { GENESIS_HASH, chainHash } from './audit-hash';
 import { AuditLogEntry } from './audit-log.entity';
@@ -40,7 +40,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export class AuditVerifier {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly buffer: AuditBuffer,
+    private readonly lost: AuditGaps,
   ) {}
 
   async verify(range: VerifyRange = {}): Promise<ChainVerification> {
@@ -101,10 +101,9 @@ export class AuditVerifier {
        FROM audit_log WHERE action IN ($1, $2)`,
       [DROPPED_ACTION, QUARANTINED_ACTION],
     );
-    const stats = this.buffer.stats();
     return {
-      dropped: Number(rows[0]?.dropped ?? 0) + stats.unrecordedDrops,
-      quarantined: Math.max(Number(rows[0]?.quarantined ?? 0), stats.quarantined),
+      dropped: Number(rows[0]?.dropped ?? 0) + this.lost.unrecordedDrops,
+      quarantined: Math.max(Number(rows[0]?.quarantined ?? 0), this.lost.quarantined),
     };
   }
 }
