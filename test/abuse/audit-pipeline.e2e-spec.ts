@@ -76,13 +76,13 @@ describe('a request value the database cannot store does not stop the audit pipe
     expect(badToken.status).toBe(401);
 
     for (const res of [long, nul, forbidden, badToken]) {
-      const rows = await writtenByTimer({ requestId: res.headers['x-request-id'] as string });
+      const rows = await writtenByTimer({ requestId: res.headers['x-request-id'] });
       expect(rows).toHaveLength(1);
     }
-    const [longRow] = await auditRows(t, { requestId: long.headers['x-request-id'] as string });
+    const [longRow] = await auditRows(t, { requestId: long.headers['x-request-id'] });
     expect(longRow).toMatchObject({ resourceId: null, httpStatus: 400 });
     expect(longRow.details).toMatchObject({ rawResourceId: 'a'.repeat(64) });
-    const [nulRow] = await auditRows(t, { requestId: nul.headers['x-request-id'] as string });
+    const [nulRow] = await auditRows(t, { requestId: nul.headers['x-request-id'] });
     expect(nulRow).toMatchObject({ resourceId: null, httpStatus: 400 });
     expect(nulRow.details).toMatchObject({ rawResourceId: '\\u0000' });
     // Nothing was changed by the rejected requests.
