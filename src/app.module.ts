@@ -102,7 +102,11 @@ export class AppModule {
         }),
         UsersAdminModule,
         WeatherModule,
-        AuditModule.forRoot({ endpoints: true }),
+        AuditModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({ maxQueuedRecords: c.auditQueueMaxRecords }),
+          endpoints: true,
+        }),
         UsageModule,
         BootstrapModule,
       ],

@@ -48,6 +48,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   auth: AuthConfig;
   rateLimits: RateLimitConfig;
+  /** Audit records queued at most (AUDIT_QUEUE_MAX_RECORDS); past it, drops are counted. */
+  auditQueueMaxRecords: number;
   /** Set: rate-limit counters are shared through Redis. Unset: in memory, per process. */
   redisUrl: string | undefined;
 }

@@ -78,6 +78,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       registerPerIpPerHour: r.int('RATE_LIMIT_REGISTER_PER_IP_PER_HOUR', 10, 1, 1_000_000),
       apiKeyIssuePerHour: r.int('RATE_LIMIT_API_KEY_ISSUE_PER_HOUR', 20, 1, 1_000_000),
     },
+    auditQueueMaxRecords: r.int('AUDIT_QUEUE_MAX_RECORDS', 10_000, 100, 1_000_000),
     redisUrl: parseRedisUrl(r),
   };
 

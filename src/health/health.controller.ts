@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { RedisHealthIndicator } from '../redis/redis.health';
+import { AuditHealthIndicator } from '../security/audit/audit.health';
 import { Public } from '../security/authorization/policy.decorators';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly audit: AuditHealthIndicator,
   ) {}
 
   @Get('live')
@@ -42,6 +44,8 @@ export class HealthController {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),
       ...(this.redis.configured ? [() => this.redis.ping('redis')] : []),
+      // Queued, dropped and quarantined audit records: a gap in the log is never silent.
+      () => this.audit.check('audit'),
     ]);
   }
 }

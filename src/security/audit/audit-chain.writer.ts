@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import type { AuditEvent } from './audit-event';
 import { GENESIS_HASH, chainHash } from './audit-hash';
 import { AuditLogEntry } from './audit-log.entity';
+import { boundedEvent } from './audit-sanitise';
 
 /** Any constant: the advisory lock that serialises appends to the chain, across instances. */
 const CHAIN_LOCK = 7_313_001;
@@ -22,7 +23,9 @@ export class AuditChainWriter {
       'SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1',
     );
     let prevHash = tail[0]?.hash ?? GENESIS_HASH;
-    const rows = events.map((event) => {
+    const rows = events.map((given) => {
+      // Again here: whatever a caller built, the chain hashes exactly what is stored.
+      const event = boundedEvent(given);
       const hash = chainHash(prevHash, event);
       const row = { ...toRow(event), prevHash, hash };
       prevHash = hash;

@@ -9,6 +9,7 @@ import { Credentials, Roles } from '../authorization/policy.decorators';
 import { AuditLogEntry } from './audit-log.entity';
 import { AuditVerifier } from './audit-verifier.service';
 import { AuditLogQuery } from './dto/audit-log.query';
+import { VerifyQuery } from './dto/verify.query';
 import { AuditLogPage, AuditLogRecord, ChainVerificationResponse } from './dto/audit-log.response';
 
 /** Reading the audit log and checking its chain: admins only, people only. */
@@ -60,9 +61,13 @@ export class AuditLogsController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: 'Recompute the hash chain; names the first record that does not match' })
+  @ApiOperation({
+    summary:
+      'Recompute the hash chain over a bounded range (follow nextFrom); names the first record that does not match, and reports dropped and quarantined records',
+  })
   @ApiOkResponse({ type: ChainVerificationResponse })
-  verify(): Promise<ChainVerificationResponse> {
-    return this.verifier.verify();
+  @ApiProblems(400)
+  verify(@Query() q: VerifyQuery): Promise<ChainVerificationResponse> {
+    return this.verifier.verify({ from: q.from, limit: q.limit });
   }
 }

@@ -3,6 +3,7 @@ import { requestInfo } from '../../common/http/request-info';
 import type { Principal } from '../authorization/principal';
 import { ANONYMOUS, AuditActor, AuditEvent, outcomeForStatus } from './audit-event';
 import { AuditNote, auditNoteOf } from './audited.decorator';
+import { boundedEvent } from './audit-sanitise';
 
 export interface EventFacts {
   action: string;
@@ -20,7 +21,8 @@ export class AuditRecorder {
   eventFor(request: object, facts: EventFacts): AuditEvent {
     const info = requestInfo(request);
     const note: AuditNote = auditNoteOf(request);
-    return {
+    // Bounded here, where the request's values enter the record (a queued event is small too).
+    return boundedEvent({
       occurredAt: new Date(),
       requestId: info.requestId,
       actor: note.actor ?? actorOf((request as { user?: Principal }).user),
@@ -29,13 +31,13 @@ export class AuditRecorder {
       resourceId: note.resourceId ?? facts.resourceId ?? null,
       outcome: outcomeForStatus(facts.status),
       httpStatus: facts.status,
-      reason: (note.reason ?? facts.reason ?? null)?.slice(0, 200) ?? null,
+      reason: note.reason ?? facts.reason ?? null,
       clientIp: info.clientIp,
       userAgent: info.userAgent,
       route: info.route,
       details: withClientRequestId(note.details ?? facts.details ?? null, info.clientRequestId),
       occurrences: facts.occurrences ?? 1,
-    };
+    });
   }
 }
 

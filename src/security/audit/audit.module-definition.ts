@@ -7,11 +7,14 @@ export interface AuditOptions {
   flushIntervalMs?: number;
   /** Queued records that trigger a write before the interval is up. */
   flushAtRecords?: number;
+  /** Queued records kept at most; past it new records are dropped, counted and reported. */
+  maxQueuedRecords?: number;
 }
 
 export const AUDIT_DEFAULTS: Required<AuditOptions> = {
   flushIntervalMs: 1000,
   flushAtRecords: 200,
+  maxQueuedRecords: 10_000,
 };
 
 /**

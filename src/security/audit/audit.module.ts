@@ -4,6 +4,7 @@ import { ErrorResponseEventsModule } from '../../common/problem-details/error-re
 import { TransactionModule } from '../../database/transaction.module';
 import { AuditBuffer } from './audit-buffer';
 import { AuditChainWriter } from './audit-chain.writer';
+import { AuditGaps } from './audit-gaps';
 import { AuditDenialsListener } from './audit-denials.listener';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditRecorder } from './audit-recorder';
@@ -20,6 +21,7 @@ import { AUDIT_OPTIONS_TYPE, ConfigurableAuditModule } from './audit.module-defi
   imports: [TransactionModule, ErrorResponseEventsModule],
   providers: [
     AuditChainWriter,
+    AuditGaps,
     AuditRecorder,
     AuditBuffer,
     AuditVerifier,

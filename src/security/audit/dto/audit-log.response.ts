@@ -37,4 +37,15 @@ export class ChainVerificationResponse {
   @ApiProperty() valid!: boolean;
   @ApiProperty() checked!: number;
   @ApiProperty({ nullable: true, type: String, maxLength: 19 }) firstInvalidId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    maxLength: 19,
+    description: 'Pass as ?from= to check the next range; null when this range reached the end',
+  })
+  nextFrom!: string | null;
+  @ApiProperty({ description: 'Records lost (queue full) before they reached the chain' })
+  dropped!: number;
+  @ApiProperty({ description: 'Records the database refused, replaced by quarantine records' })
+  quarantined!: number;
 }
