@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { Public } from '../security/authorization/policy.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AnswerWhenStoreDown } from '../security/throttling/store-down.decorator';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -20,7 +21,9 @@ export class HealthController {
     private readonly redis: RedisHealthIndicator,
   ) {}
 
+  // Depends on nothing: answered even while Redis (the rate-limit store) is down.
   @Get('live')
+  @AnswerWhenStoreDown()
   @ApiOperation({ summary: 'Liveness: the process is up' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
