@@ -5,12 +5,15 @@ import { FirstStartService } from './bootstrap/first-start.service';
 import { StartupError } from './common/startup-error';
 import { ConfigError } from './config/env-parsers';
 import { loadConfig } from './config/load-config';
+import { applyServerLimits } from './common/http/server-limits';
 
 async function bootstrap(): Promise<void> {
   // A local .env is a convenience for development; real deployments set the environment.
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   const app = await createApp(config);
+  // Slow headers, slow bodies and connection floods are cut off by the server itself.
+  applyServerLimits(app.getHttpServer(), config.http);
   await app.listen(config.port, config.host).catch((error: unknown) => {
     throw listenError(error, `${config.host}:${config.port}`);
   });

@@ -35,6 +35,18 @@ export interface AuthConfig {
 /** Requests allowed per window: the throttling layer owns the type. */
 export type RateLimitConfig = RateLimits;
 
+/** Node HTTP server limits: Node's defaults hold a slow body ~300 s and cap no connections. */
+export interface HttpServerLimits {
+  /** Whole request head must arrive within this (slow-headers / slowloris). */
+  headersTimeoutMs: number;
+  /** Whole request, body included, must arrive within this (slow body). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are refused at accept time. */
+  maxConnections: number;
+}
+
 export interface AppConfig {
   nodeEnv: NodeEnv;
   host: string;
@@ -46,6 +58,7 @@ export interface AppConfig {
   docsEnabled: boolean;
   seedDemoData: boolean;
   shutdownTimeoutMs: number;
+  http: HttpServerLimits;
   auth: AuthConfig;
   rateLimits: RateLimitConfig;
   /** Audit records queued at most (AUDIT_QUEUE_MAX_RECORDS); past it, drops are counted. */

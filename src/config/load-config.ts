@@ -59,6 +59,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     docsEnabled: r.bool('DOCS_ENABLED', !production),
     seedDemoData: r.bool('SEED_DEMO_DATA', nodeEnv === 'development'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
+    http: loadHttpLimits(r),
     auth: loadAuthConfig(r, production),
     rateLimits: {
       perIpPerMinute: r.int('RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
@@ -84,6 +85,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function loadHttpLimits(r: EnvReader): AppConfig['http'] {
+  const limits = {
+    headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 1000, 120_000),
+    requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    keepAliveTimeoutMs: r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 1000, 120_000),
+    maxConnections: r.int('HTTP_MAX_CONNECTIONS', 1000, 1, 100_000),
+  };
+  // Node enforces the head deadline only when it is the shorter one.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    r.fail('HTTP_HEADERS_TIMEOUT_MS', 'must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  return limits;
 }
 
 const MIN_SECRET_BYTES = 32;

@@ -1,8 +1,10 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { AuditHealthIndicator } from '../security/audit/audit.health';
 import { Public } from '../security/authorization/policy.decorators';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ServiceUnavailableProblem } from '../common/problem-details/service-unavailable';
+import { AnswerWhenStoreDown } from '../security/throttling/store-down.decorator';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -22,7 +24,9 @@ export class HealthController {
     private readonly audit: AuditHealthIndicator,
   ) {}
 
+  // Depends on nothing: answered even while Redis (the rate-limit store) is down.
   @Get('live')
+  @AnswerWhenStoreDown()
   @ApiOperation({ summary: 'Liveness: the process is up' })
   @ApiOkResponse({
     description: 'The process answers (it depends on nothing else)',
@@ -37,15 +41,31 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  // Answered while Redis is down too, so the answer can say that it is (details.redis).
   @Get('ready')
+  @AnswerWhenStoreDown()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database (and Redis, when configured) answer a ping' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.db.pingCheck('database', { timeout: 2000 }),
-      ...(this.redis.configured ? [() => this.redis.ping('redis')] : []),
-      // Queued, dropped and quarantined audit records: a gap in the log is never silent.
-      () => this.audit.check('audit'),
-    ]);
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.db.pingCheck('database', { timeout: 2000 }),
+        ...(this.redis.configured ? [() => this.redis.ping('redis')] : []),
+        // Queued, dropped and quarantined audit records: a gap in the log is never silent.
+        () => this.audit.check('audit'),
+      ]);
+    } catch (error) {
+      throw notReady(error);
+    }
   }
+}
+
+/** Terminus's 503 as problem+json that names what is down (only names, never driver text). */
+function notReady(error: unknown): unknown {
+  if (!(error instanceof ServiceUnavailableException)) return error;
+  const body = error.getResponse() as { error?: Record<string, unknown> };
+  const down = Object.keys(body.error ?? {}).sort();
+  return new ServiceUnavailableProblem(
+    `Not ready: ${down.join(', ') || 'a dependency'} unavailable.`,
+  );
 }

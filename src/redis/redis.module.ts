@@ -7,8 +7,28 @@ import { REDIS } from './redis.constants';
 /**
  * A Redis client when REDIS_URL is set (shared state across instances), otherwise `null`.
  * Connects at start and fails the start if Redis does not answer: limits silently falling
- * back to per-process counters would weaken them without anyone noticing.
+ * back to per-process counters would weaken them without anyone noticing. Later outages are
+ * survived: no offline queue and a command timeout, so a command fails fast (the rate limiter
+ * answers 503) instead of waiting; ioredis reconnects by itself and the app recovers with it.
  */
+const REDIS_COMMAND_TIMEOUT_MS = 1000;
+
+/** One line when Redis goes away and one when it is back, not one per reconnect attempt. */
+function logOutages(client: Redis): void {
+  const logger = new Logger('Redis');
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn(`Redis unavailable: ${error.message}`);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.log('Redis available again');
+  });
+}
+
 @Global()
 @Module({
   providers: [
@@ -22,14 +42,16 @@ import { REDIS } from './redis.constants';
           connectTimeout: 3000,
           maxRetriesPerRequest: 1,
           enableOfflineQueue: false,
+          // A Redis that accepts the connection but does not answer must not hold requests.
+          commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+          // Reconnect at most every 2 s: quick recovery, no busy loop while it is down.
+          retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
         });
+        logOutages(client);
         // The first connection error says why (ECONNREFUSED, ENOTFOUND...); connect() itself
         // only reports that the connection closed.
         let lastError: Error | undefined;
-        client.on('error', (error: Error) => {
-          lastError = error;
-          new Logger('Redis').warn(`Redis: ${error.message}`);
-        });
+        client.once('error', (error: Error) => (lastError = error));
         try {
           await client.connect();
           await client.ping();
@@ -51,6 +73,10 @@ export class RedisModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis: Redis | null) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis && this.redis.status === 'ready') await this.redis.quit();
+    if (!this.redis) return;
+    // A client that is reconnecting to a Redis that is down would keep the process alive.
+    if (this.redis.status === 'ready')
+      await this.redis.quit().catch(() => this.redis?.disconnect());
+    else this.redis.disconnect();
   }
 }

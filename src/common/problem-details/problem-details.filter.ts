@@ -5,6 +5,7 @@ import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemType } from './problem-det
 import { ProblemException } from './problem.exception';
 import { requestIdOf } from '../http/request-id';
 import { ErrorResponseEvents } from './error-response.events';
+import { ServiceUnavailableProblem, isDatabaseUnavailable } from './service-unavailable';
 
 /**
  * Turns every error into RFC 9457 problem+json. Only messages we wrote ourselves reach the
@@ -27,8 +28,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const adapter = this.adapterHost.httpAdapter;
     const requestId = requestIdOf(request);
 
-    const problem = this.toProblem(exception);
-    if (problem.status >= 500) {
+    // A database that is down, too slow or out of connections is not our bug: 503 + Retry-After.
+    const unavailable = isDatabaseUnavailable(exception)
+      ? new ServiceUnavailableProblem('The database is unavailable; retry later.')
+      : undefined;
+    const answered = unavailable ?? exception;
+    const problem = this.toProblem(answered);
+    if (problem.status === 503) {
+      // Expected during an outage: one line, no stack, and never the driver's text to the client.
+      this.logger.warn({ requestId, reason: reasonOf(exception) }, 'Dependency unavailable');
+    } else if (problem.status >= 500) {
       this.logger.error({ err: exception, requestId }, 'Unhandled error');
     }
 
@@ -37,8 +46,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       instance: pathOnly(adapter.getRequestUrl(request) as string),
       requestId,
     };
-    if (exception instanceof ProblemException) {
-      for (const [name, value] of Object.entries(exception.headers))
+    if (answered instanceof ProblemException) {
+      for (const [name, value] of Object.entries(answered.headers))
         adapter.setHeader(response, name, value);
     }
     adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);
@@ -78,6 +87,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       detail: GENERIC_500,
     };
   }
+}
+
+function reasonOf(exception: unknown): string {
+  const cause =
+    exception instanceof Error && exception.cause instanceof Error ? exception.cause : exception;
+  return cause instanceof Error ? cause.message.slice(0, 200) : String(cause).slice(0, 200);
 }
 
 const GENERIC_500 = 'An unexpected error occurred. Quote the requestId when reporting it.';

@@ -1,6 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import { TooManyRequestsProblem } from './too-many-requests.problem';
+import { RateLimitStoreUnavailableProblem } from './redis.storage';
+import { answersWhenStoreDown } from './store-down.decorator';
 
 /**
  * A ThrottlerGuard that applies only some of the named throttlers, so one set can run before
@@ -15,6 +17,23 @@ export abstract class PhasedThrottlerGuard extends ThrottlerGuard {
   override async onModuleInit(): Promise<void> {
     await super.onModuleInit();
     this.throttlers = this.throttlers.filter((t) => this.phase.includes(t.name ?? 'default'));
+  }
+
+  /** The store down: 503 (fail closed), except on routes marked @AnswerWhenStoreDown. */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await super.canActivate(context);
+    } catch (error) {
+      if (error instanceof RateLimitStoreUnavailableProblem && answersWhenStoreDown(context)) {
+        return true;
+      }
+      if (error instanceof RateLimitStoreUnavailableProblem) {
+        // As for 429: the layer alone answers Retry-After too.
+        const res = context.switchToHttp().getResponse<Record<string, unknown>>();
+        this.setResponseHeader(res, 'Retry-After', error.headers['Retry-After']);
+      }
+      throw error;
+    }
   }
 
   protected override throwThrottlingException(

@@ -1,5 +1,26 @@
 import type Redis from 'ioredis';
 import { CounterStorage, StorageRecord, msToSeconds } from './counter-storage';
+import { ServiceUnavailableProblem } from '../../common/problem-details/service-unavailable';
+
+/**
+ * Redis down, or too slow to answer: the limit cannot be checked, so the request is refused
+ * (fail closed) with 503 + Retry-After, never a 500 and never let through unlimited.
+ */
+export class RateLimitStoreUnavailableProblem extends ServiceUnavailableProblem {
+  constructor(readonly reason: string) {
+    super('The rate-limit store is unavailable; retry later.');
+  }
+}
+
+async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new RateLimitStoreUnavailableProblem(
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+}
 
 /**
  * One atomic step per request: count, start the window on the first hit, block past the limit.
@@ -42,13 +63,8 @@ export class RedisCounterStorage implements CounterStorage {
     const counter = `${this.prefix}${key}`;
     const run = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number[]>>)
       .rateLimitIncrement;
-    const [hits, ttlMs, blocked, blockMs] = await run.call(
-      this.redis,
-      counter,
-      `${counter}:blocked`,
-      ttl,
-      limit,
-      blockDuration,
+    const [hits, ttlMs, blocked, blockMs] = await orUnavailable(() =>
+      run.call(this.redis, counter, `${counter}:blocked`, ttl, limit, blockDuration),
     );
     return {
       totalHits: hits,
@@ -60,10 +76,12 @@ export class RedisCounterStorage implements CounterStorage {
 
   /** Only a live counter is decremented: DECR on a missing key would create one without expiry. */
   async decrement(key: string): Promise<void> {
-    await this.redis.eval(
-      "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0",
-      1,
-      `${this.prefix}${key}`,
+    await orUnavailable(() =>
+      this.redis.eval(
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0",
+        1,
+        `${this.prefix}${key}`,
+      ),
     );
   }
 }
