@@ -139,6 +139,28 @@ const ATTACKS: Attack[] = [
       ),
   },
   {
+    name: 'a "crit" header naming an extension the server does not implement (correct secret)',
+    headers: () =>
+      bearerHeader(
+        hmacSignedJwt(
+          { alg: 'HS256', typ: 'JWT', crit: ['x-must'], 'x-must': 1 },
+          claims(),
+          JWT_SECRET,
+        ),
+      ),
+  },
+  {
+    name: 'issued an hour in the future (correct secret)',
+    headers: () =>
+      bearerHeader(
+        hmacSignedJwt(
+          { alg: 'HS256', typ: 'JWT' },
+          claims({ iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 }),
+          JWT_SECRET,
+        ),
+      ),
+  },
+  {
     name: 'the refresh token presented as an access token',
     headers: () => bearerHeader(operator.session.refreshToken),
   },
@@ -171,6 +193,17 @@ describe('API2 forged, stale and misplaced credentials (e2e)', () => {
   it('the operator’s own token and key work: every refusal below is about the attack', async () => {
     expectStatus(await me(t, operator.auth), 200);
     expectStatus(await request(t.server).get('/v1/stations').set(key.auth), 200);
+  });
+
+  it('control: the same claims, signed with the real secret, a plain header and iat now, are accepted', async () => {
+    const token = hmacSignedJwt({ alg: 'HS256', typ: 'JWT' }, claims(), JWT_SECRET);
+    expectStatus(await me(t, bearerHeader(token)), 200);
+    const skewed = hmacSignedJwt(
+      { alg: 'HS256', typ: 'JWT' },
+      claims({ iat: nowSeconds() + 30 }),
+      JWT_SECRET,
+    );
+    expectStatus(await me(t, bearerHeader(skewed)), 200);
   });
 
   it.each(ATTACKS)(

@@ -9,6 +9,29 @@ import { AccessTokenClaims } from './access-token.claims';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { JWT_ALGORITHM, JWT_KEY } from './jwt-key.provider';
 
+/** Clock skew allowed between instances (and a gateway) for `iat`. */
+const MAX_CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * The bearer token, unless its header asks for something we do not do: a `crit` header names
+ * extensions the verifier must understand (RFC 7515 §4.1.11); we understand none, so such a
+ * token is refused before any signature check, as the RFC requires.
+ */
+function bearerWithoutCrit(
+  request: Parameters<ReturnType<typeof ExtractJwt.fromAuthHeaderAsBearerToken>>[0],
+): string | null {
+  const token = ExtractJwt.fromAuthHeaderAsBearerToken()(request);
+  if (!token) return null;
+  try {
+    const header: unknown = JSON.parse(
+      Buffer.from(token.split('.')[0], 'base64url').toString('utf8'),
+    );
+    return typeof header === 'object' && header !== null && 'crit' in header ? null : token;
+  } catch {
+    return token; // not JSON: the signature check refuses it
+  }
+}
+
 interface LiveSessionRow {
   role: Role;
 }
@@ -26,7 +49,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly dataSource: DataSource,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerWithoutCrit,
       // A KeyObject, not a string: see jwt-key.provider.ts. The types only list string | Buffer.
       secretOrKey: key as unknown as Buffer,
       algorithms: [JWT_ALGORITHM],
@@ -47,6 +70,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof claims.jti !== 'string' || !isUuid(claims.sub) || !isUuid(claims.sid)) return null;
     // jsonwebtoken checks exp only when it is present: a token without one must not live forever.
     if (typeof claims.exp !== 'number') return null;
+    // Issued in the future (beyond clock skew): minted by a wrong clock or a forger's.
+    if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) {
+      return null;
+    }
     // One query: the user exists and is enabled, and the session is neither revoked nor over.
     const rows = await this.dataSource.query<LiveSessionRow[]>(
       `SELECT u.role
