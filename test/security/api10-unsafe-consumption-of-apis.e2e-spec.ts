@@ -109,7 +109,8 @@ describe('API10 premise: no upstream API is consumed (e2e)', () => {
 
   it('readiness checks the database, and Redis only when REDIS_URL is set: no other dependency', async () => {
     const res = await request(t.server).get('/health/ready').expect(200);
-    const expected = t.config.redisUrl ? ['database', 'redis'] : ['database'];
+    // `audit` is the app's own audit queue (pending, dropped): not a dependency.
+    const expected = t.config.redisUrl ? ['audit', 'database', 'redis'] : ['audit', 'database'];
     expect(Object.keys((res.body as { info: object }).info).sort()).toEqual(expected);
   });
 });

@@ -130,7 +130,7 @@ describe('API9 the document describes one current version (e2e)', () => {
       'info',
       'status',
     ]);
-    expect(Object.keys((ready.body as { info: object }).info)).toEqual(['database']);
+    expect(Object.keys((ready.body as { info: object }).info)).toEqual(['database', 'audit']);
     for (const marker of [
       'version',
       'postgres',

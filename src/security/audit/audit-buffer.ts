@@ -145,8 +145,12 @@ export class AuditBuffer
   private async writeQueued(): Promise<void> {
     try {
       if (this.gaps.unrecordedDrops > 0) await this.recordDrops();
-      while (this.queue.length > 0) {
-        const chunk = this.queue.slice(0, this.flushAtRecords);
+      // Only what was queued when the flush began: under a flood, records arriving meanwhile
+      // wait for the next window and keep folding, instead of each write ending their window.
+      let due = this.queue.length;
+      while (due > 0 && this.queue.length > 0) {
+        const chunk = this.queue.slice(0, Math.min(this.flushAtRecords, due));
+        due -= chunk.length;
         // Later repeats start a new record: this one's count is fixed once it is hashed.
         for (const event of chunk) this.unfold(event);
         await this.writeSplitting(chunk);

@@ -5,6 +5,7 @@ import { COUNTER_STORAGE, CounterStorage } from './counter-storage';
 import { FixedWindowStorage } from './fixed-window.storage';
 import { IdentityThrottlerGuard } from './identity-throttler.guard';
 import { LoginAttemptsLimiter } from './login-attempts.limiter';
+import { PreRoutingIpLimiter } from './pre-routing-ip.limiter';
 import { RedisCounterStorage } from './redis.storage';
 import { throttlingOptionsCheck } from './throttling-options.validation';
 import {
@@ -40,8 +41,10 @@ import { buildThrottlerOptions } from './throttling.options';
     ClientIpThrottlerGuard,
     IdentityThrottlerGuard,
     LoginAttemptsLimiter,
+    PreRoutingIpLimiter,
   ],
   exports: [
+    PreRoutingIpLimiter,
     THROTTLING_OPTIONS,
     COUNTER_STORAGE,
     ClientIpThrottlerGuard,

@@ -3,6 +3,7 @@ import { ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { Principal } from '../authorization/principal';
 import { CounterStorage } from './counter-storage';
 import { flowOf } from './rate-limit-flow.decorator';
+import { IP_WINDOW_MS, countedBeforeRouting } from './pre-routing-ip.limiter';
 import type { RateLimits } from './throttling.module-definition';
 
 const MINUTE = 60_000;
@@ -37,7 +38,13 @@ export function buildThrottlerOptions(
     storage,
     generateKey: (_context, tracker, name) => `${name}:${tracker}`,
     throttlers: [
-      { name: 'ip', ttl: MINUTE, limit: limits.perIpPerMinute },
+      {
+        name: 'ip',
+        ttl: IP_WINDOW_MS,
+        limit: limits.perIpPerMinute,
+        // Already counted in front of the parser (pre-routing-ip.limiter.ts): once is enough.
+        skipIf: (ctx) => countedBeforeRouting(ctx.switchToHttp().getRequest<object>()),
+      },
       {
         name: 'login-ip',
         ttl: 15 * MINUTE,
