@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
-import { InFlightRequestsModule } from './common/http/in-flight-requests';
+import { InFlightRequestsModule } from './common/http/in-flight-requests.module';
 import { AuditModule } from './security/audit/audit.module';
 import { UsageModule } from './usage/usage.module';
 import { RedisModule } from './redis/redis.module';

@@ -1,4 +1,5 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { GracefulShutdown } from '../common/http/graceful-shutdown';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { openDataSource } from './database-connection';
@@ -27,10 +28,12 @@ export class DatabaseModule implements OnApplicationShutdown {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly lifecycle: DatabaseLifecycle,
+    @Optional() private readonly shutdown?: GracefulShutdown,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.lifecycle.runBeforeClose();
     await this.dataSource.destroy();
+    this.shutdown?.finished();
   }
 }

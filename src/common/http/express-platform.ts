@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { InFlightRequests } from './in-flight-requests';
+import { PROBLEM_CONTENT_TYPE } from '../problem-details/problem-details';
 import { REQUEST_ID_HEADER, newRequestId, safeClientRequestId } from './request-id';
 
 /**
@@ -19,21 +20,38 @@ export function requestIdMiddleware(req: Request, res: Response, next: NextFunct
   next();
 }
 
-/** Counts the request until its response is finished or its connection closes. */
+/**
+ * Counts the request until its response is finished or its connection closes. Once shutdown
+ * began, a request that still arrives (on a keep-alive connection) is answered 503 with
+ * `Connection: close` and Retry-After: another instance, or this one restarted, serves it.
+ */
 export function inFlightMiddleware(inFlight: InFlightRequests) {
   return (_req: Request, res: Response, next: NextFunction): void => {
-    inFlight.started();
+    if (inFlight.closing) {
+      res.setHeader('Connection', 'close');
+      res.setHeader('Retry-After', '5');
+      res.status(503).type(PROBLEM_CONTENT_TYPE).send(SHUTTING_DOWN_BODY);
+      return;
+    }
+    inFlight.started(res);
     let done = false;
     const finish = (): void => {
       if (done) return;
       done = true;
-      inFlight.finished();
+      inFlight.finished(res);
     };
     res.once('finish', finish);
     res.once('close', finish);
     next();
   };
 }
+
+const SHUTTING_DOWN_BODY = JSON.stringify({
+  type: 'about:blank',
+  title: 'Service Unavailable',
+  status: 503,
+  detail: 'The server is shutting down; retry the request.',
+});
 
 /** A request that carries a body must say it is JSON; anything else is 415 before parsing. */
 export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {

@@ -1,30 +1,50 @@
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+
+/** What shutdown needs of a response still being written: to say the connection ends. */
+export interface ClosableResponse {
+  readonly headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
+}
 
 /**
  * Counts requests being served, so shutdown can wait for them (up to SHUTDOWN_TIMEOUT_MS)
- * before the database closes under them.
+ * before the database closes under them; once shutdown begins, their responses (and any
+ * request that still arrives on an open keep-alive connection) say `Connection: close`.
  */
 @Injectable()
 export class InFlightRequests {
-  private count = 0;
+  private readonly open = new Set<ClosableResponse>();
   private waiters: Array<() => void> = [];
+  private closingSince: number | undefined;
 
   get current(): number {
-    return this.count;
+    return this.open.size;
   }
 
-  started(): void {
-    this.count += 1;
+  /** True once shutdown began: new requests are refused (503), open ones end their connection. */
+  get closing(): boolean {
+    return this.closingSince !== undefined;
   }
 
-  finished(): void {
-    this.count = Math.max(0, this.count - 1);
-    if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+  started(response: ClosableResponse): void {
+    this.open.add(response);
+  }
+
+  finished(response: ClosableResponse): void {
+    this.open.delete(response);
+    if (this.open.size === 0) for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  beginClosing(): void {
+    this.closingSince ??= Date.now();
+    for (const response of this.open) {
+      if (!response.headersSent) response.setHeader('Connection', 'close');
+    }
   }
 
   /** Resolves when no request is in flight, or after timeoutMs; true if it drained. */
   drain(timeoutMs: number): Promise<boolean> {
-    if (this.count === 0) return Promise.resolve(true);
+    if (this.open.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.waiters.push(() => {
@@ -34,7 +54,3 @@ export class InFlightRequests {
     });
   }
 }
-
-@Global()
-@Module({ providers: [InFlightRequests], exports: [InFlightRequests] })
-export class InFlightRequestsModule {}
