@@ -1,19 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { InFlightRequestsModule } from './common/http/in-flight-requests.module';
 import { AuditModule } from './security/audit/audit.module';
 import { UsageModule } from './usage/usage.module';
 import { RedisModule } from './redis/redis.module';
-import { AuthenticationGuard } from './security/authorization/authentication.guard';
-import { AuthorizationGuard } from './security/authorization/authorization.guard';
-import { ClientIpThrottlerGuard } from './security/throttling/client-ip-throttler.guard';
-import { IdentityThrottlerGuard } from './security/throttling/identity-throttler.guard';
 import { ThrottlingModule } from './security/throttling/throttling.module';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { REDIS } from './redis/redis.constants';
-import { ConfigModule } from './config/config.module';
+import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -24,23 +19,19 @@ import { DOCS_PATH } from './openapi/openapi.setup';
 import { RATE_LIMIT_HEADERS } from './security/throttling/throttler-names';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
 import { ApiKeyModule } from './security/api-key/api-key.module';
+import { ApiKeyEndpointsModule } from './security/api-key/api-key-endpoints.module';
+import { AuditEndpointsModule } from './security/audit/audit-endpoints.module';
+import { AuthEndpointsModule } from './security/jwt/auth-endpoints.module';
+import { LoginAttemptsLimiter } from './security/throttling/login-attempts.limiter';
+import { REQUEST_PIPELINE } from './request-pipeline';
 import { AuthorizationModule } from './security/authorization/authorization.module';
 import { ApiKeyStrategy } from './security/api-key/api-key.strategy';
 import { JwtStrategy } from './security/jwt/jwt.strategy';
 import { JwtAuthModule } from './security/jwt/jwt-auth.module';
 import { UsersAdminModule } from './users/users-admin.module';
 import { WeatherModule } from './weather/weather.module';
-
-/**
- * The order in which every request meets the guards. Global guards run in the order they are
- * registered, so it is spelled out here rather than left to module import order.
- */
-const GUARDS_IN_ORDER = [
-  { provide: APP_GUARD, useExisting: ClientIpThrottlerGuard }, // per IP, before anything else
-  { provide: APP_GUARD, useExisting: AuthenticationGuard }, // who is calling (default deny)
-  { provide: APP_GUARD, useExisting: AuthorizationGuard }, // may they call this route
-  { provide: APP_GUARD, useExisting: IdentityThrottlerGuard }, // per user / API key
-];
+import { StationKeyBinding } from './weather/stations/station-key-binding';
+import { WEATHER_SCOPES } from './weather/weather-scopes';
 
 /** Wiring that is not configuration: tests use it to capture log output. */
 export interface AppOptions {
@@ -53,7 +44,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        AppConfigModule.forRoot(config),
         LoggingModule.forRoot(config, options.logDestination),
         InFlightRequestsModule,
         DatabaseModule,
@@ -88,29 +79,37 @@ export class AppModule {
             audience: c.auth.jwtAudience,
             accessTtlSeconds: c.auth.accessTtlSeconds,
             refreshTtlSeconds: c.auth.refreshTtlSeconds,
-            registrationEnabled: c.auth.registrationEnabled,
           }),
-          endpoints: true,
+        }),
+        AuthEndpointsModule.forRootAsync({
+          inject: [APP_CONFIG, LoginAttemptsLimiter],
+          useFactory: (c: AppConfig, loginAttempts: LoginAttemptsLimiter) => ({
+            registrationEnabled: c.auth.registrationEnabled,
+            loginAttempts, // failed logins per account, from the throttling layer
+          }),
         }),
         ApiKeyModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (c: AppConfig) => ({
+          imports: [WeatherModule],
+          inject: [APP_CONFIG, StationKeyBinding],
+          useFactory: (c: AppConfig, stations: StationKeyBinding) => ({
             rotationGraceSeconds: c.auth.apiKeyRotationGraceSeconds,
             defaultRateLimitPerMinute: c.rateLimits.perApiKeyPerMinute,
+            scopes: WEATHER_SCOPES, // what a key may be granted
+            binding: stations, // a key may be bound to a station its creator manages
           }),
-          endpoints: true,
         }),
+        ApiKeyEndpointsModule,
         UsersAdminModule,
         WeatherModule,
         AuditModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (c: AppConfig) => ({ maxQueuedRecords: c.auditQueueMaxRecords }),
-          endpoints: true,
         }),
+        AuditEndpointsModule,
         UsageModule,
         BootstrapModule,
       ],
-      providers: GUARDS_IN_ORDER,
+      providers: REQUEST_PIPELINE, // guards, interceptors, pipe, filter: in the order they run
     };
   }
 }

@@ -1,3 +1,4 @@
+import { WEATHER_SCOPES } from '../weather/weather-scopes';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -85,8 +86,8 @@ export class FirstStartService implements OnApplicationBootstrap {
     const demoKey = station
       ? await this.apiKeys.create(principal, {
           name: `Demo data logger for ${station.code}`,
-          scopes: ['stations:read', 'observations:read', 'observations:write'],
-          stationId: station.id,
+          scopes: [...WEATHER_SCOPES],
+          resourceId: station.id,
         })
       : undefined;
     const base = `http://${this.config.host}:${this.config.port}`;
@@ -98,11 +99,11 @@ export class FirstStartService implements OnApplicationBootstrap {
       `  Password:      ${password}`,
       ...(demoKey && station
         ? [
-            `  Demo API key:  ${demoKey.secret}`,
-            `                 (bound to station ${station.code}, scopes: ${demoKey.key.scopes.join(', ')})`,
+            `  Demo API key:  ${demoKey.key}`,
+            `                 (bound to station ${station.code}, scopes: ${demoKey.record.scopes.join(', ')})`,
             '',
             '  Try it:',
-            `  curl -H 'X-API-Key: ${demoKey.secret}' ${base}/v1/stations/${station.id}/observations/latest`,
+            `  curl -H 'X-API-Key: ${demoKey.key}' ${base}/v1/stations/${station.id}/observations/latest`,
           ]
         : []),
       `  curl -X POST ${base}/v1/auth/login -H 'Content-Type: application/json' \\`,

@@ -1,4 +1,4 @@
-import type { RateLimits } from '../security/throttling/throttling.module-definition';
+import type { RateLimits } from '../security/throttling/throttling.options';
 
 /** The validated, typed configuration of one app instance. Built once by `loadConfig`. */
 export type NodeEnv = 'development' | 'test' | 'production';

@@ -3,11 +3,10 @@ import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/cor
 import { FLOW_THROTTLER, flowOfHandler } from '../security/throttling/rate-limit-flow.decorator';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetails } from '../common/problem-details/problem-details';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '../security/authorization/openapi-schemes';
 import { applyApiConventions } from './openapi-conventions';
 
 export const DOCS_PATH = 'docs';
-export const BEARER_SCHEME = 'bearer';
-export const API_KEY_SCHEME = 'api-key';
 
 /** Swagger UI at /docs and the OpenAPI document at /docs-json. */
 export function setupOpenApi(app: INestApplication): void {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * The promise of src/security: each folder is one layer that a reader can take alone. These
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 const SECURITY = __dirname;
 const ROOT = join(__dirname, '..', '..');
+const SRC = join(ROOT, 'src');
 const LAYERS = ['headers', 'validation', 'api-key', 'jwt', 'authorization', 'throttling', 'audit'];
 const README_SECTIONS = [
   '## Threat',
@@ -38,10 +39,24 @@ describe('security layers', () => {
     const folder = join(SECURITY, layer);
     const sources = sourcesOf(folder);
 
-    it('exports exactly one Nest module', () => {
+    it('exports one Nest module, and at most one endpoints module a host may add', () => {
       const modules = sources.filter(({ file }) => file.endsWith('.module.ts'));
-      expect(modules).toHaveLength(1);
-      expect(modules[0].text).toMatch(/@Module\(/);
+      const layerModules = modules.filter(({ file }) => !file.endsWith('-endpoints.module.ts'));
+      expect(layerModules).toHaveLength(1);
+      expect(modules.length - layerModules.length).toBeLessThanOrEqual(1);
+      for (const { text } of modules) expect(text).toMatch(/@Module\(/);
+    });
+
+    it('imports only what its allow-list permits (and never the weather domain)', () => {
+      const offenders = sources.flatMap(({ file, text }) =>
+        importPaths(text)
+          .filter((path) => path.startsWith('.'))
+          .map((path) => relative(SRC, resolve(dirname(join(folder, file)), path)))
+          .filter((target) => !target.startsWith(`security/${layer}/`))
+          .filter((target) => target.startsWith('weather/') || !isAllowed(layer, target))
+          .map((target) => `${file}: ${target}`),
+      );
+      expect(offenders).toEqual([]);
     });
 
     it("reads its settings from its own options, never the app's configuration", () => {
@@ -94,5 +109,65 @@ function isAllowedModule(path: string): boolean {
     path.endsWith('/database/transaction.module') ||
     path.endsWith('/problem-details/error-response-events.module') ||
     path.endsWith('/users/users.module')
+  );
+}
+
+/**
+ * What each layer may import from outside its folder (paths under src/, a trailing `/` means the
+ * whole folder). Shared infrastructure (problem bodies, option checks, validation helpers) and
+ * the pieces of other layers a reader expects: every layer speaks authorization's Principal and
+ * policy decorators; routes declare their audit action and rate-limit flow.
+ */
+const SHARED = [
+  'common/problem-details/',
+  'common/options/',
+  'common/validation/',
+  'common/pagination/',
+  'common/crypto/',
+  'common/identity/',
+  'common/http/request-info',
+  'openapi/api-problems.decorator',
+];
+const TRANSACTIONS = ['database/transaction-context', 'database/transaction.module'];
+const POLICY = [
+  'security/authorization/principal',
+  'security/authorization/policy.decorators',
+  'security/authorization/authorization.guard',
+  'security/authorization/current-principal.decorator',
+  'security/authorization/ownership',
+];
+const ROUTE_DECLARATIONS = [
+  'security/audit/audited.decorator',
+  'security/audit/fingerprint',
+  'security/audit/keep-changes',
+  'security/throttling/rate-limit-flow.decorator',
+];
+const ALLOW_LIST: Record<string, string[]> = {
+  headers: [],
+  validation: ['common/problem-details/'],
+  authorization: ['common/problem-details/', 'openapi/api-problems.decorator', 'users/user.entity'],
+  throttling: [...SHARED, 'security/authorization/principal', 'users/user.entity'],
+  audit: [
+    ...SHARED,
+    ...TRANSACTIONS,
+    'database/database-lifecycle',
+    'security/authorization/principal',
+    'security/authorization/policy.decorators',
+    'security/authorization/authorization.guard',
+  ],
+  jwt: [
+    ...SHARED,
+    ...TRANSACTIONS,
+    ...POLICY,
+    ...ROUTE_DECLARATIONS,
+    'security/authorization/unauthenticated.problem',
+    'users/',
+  ],
+  'api-key': [...SHARED, ...TRANSACTIONS, ...POLICY, ...ROUTE_DECLARATIONS, 'users/user.entity'],
+};
+
+function isAllowed(layer: string, target: string): boolean {
+  return ALLOW_LIST[layer].some((allowed) =>
+    allowed.endsWith('/') ? target.startsWith(allowed) : target === allowed,
   );
 }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { UsageController } from './usage.controller';
 import { UsageInterceptor } from './usage.interceptor';
 import { UsageRecorder } from './usage.recorder';
@@ -9,11 +8,8 @@ import { UsageService } from './usage.service';
 @Module({
   // ApiKeysService comes from the global API-key layer.
   controllers: [UsageController],
-  providers: [
-    UsageRecorder,
-    UsageService,
-    { provide: APP_INTERCEPTOR, useClass: UsageInterceptor },
-  ],
-  exports: [UsageRecorder],
+  // The interceptor is registered by the host's request pipeline (src/request-pipeline.ts).
+  providers: [UsageRecorder, UsageService, UsageInterceptor],
+  exports: [UsageRecorder, UsageInterceptor],
 })
 export class UsageModule {}

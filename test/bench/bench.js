@@ -230,7 +230,7 @@ async function createApiKey(base, auth, stationId) {
     body: JSON.stringify({
       name: 'bench',
       scopes: ['stations:read', 'observations:read', 'observations:write'],
-      stationId,
+      resourceId: stationId,
     }),
     signal: AbortSignal.timeout(10_000),
   });
@@ -258,7 +258,7 @@ async function discover(base, auth) {
     );
     if (page.data.length > 0) {
       return {
-        stationId: station.id,
+        resourceId: station.id,
         stationCode: station.code,
         from: from.toISOString(),
         to: to.toISOString(),

@@ -469,7 +469,7 @@ describe('fuzzing the write endpoints (fast-check)', () => {
       valid: () => ({
         name: 'fuzzed key',
         scopes: ['stations:read', 'observations:read'],
-        stationId,
+        resourceId: stationId,
         rateLimitPerMinute: 100,
         expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
       }),

@@ -138,7 +138,7 @@ describe('issuing a key (e2e)', () => {
     const res = await postKey(t, a.auth, {
       name: 'x',
       scopes: ['observations:write'],
-      stationId: stationId(),
+      resourceId: stationId(),
     });
     expectStatus(res, 404);
     expect(await snapshot(t)).toEqual(before);
@@ -149,7 +149,7 @@ describe('issuing a key (e2e)', () => {
       await postKey(t, a.auth, {
         name: 'own',
         scopes: ['observations:write'],
-        stationId: stationA.id,
+        resourceId: stationA.id,
       }),
       201,
     );
@@ -157,7 +157,7 @@ describe('issuing a key (e2e)', () => {
       await postKey(t, t.auth, {
         name: 'adm',
         scopes: ['observations:write'],
-        stationId: stationB.id,
+        resourceId: stationB.id,
       }),
       201,
     );
@@ -437,7 +437,7 @@ describe('what a valid key may reach (e2e)', () => {
   it('a key bound to a station writes there, and gets 404 (nothing written) for another station of the same owner', async () => {
     const bound = await createKey(t, a.auth, {
       scopes: ['observations:write'],
-      stationId: stationA.id,
+      resourceId: stationA.id,
     });
     const path = (id: string) => `/v1/stations/${id}/observations`;
 

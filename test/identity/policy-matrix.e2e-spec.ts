@@ -21,7 +21,7 @@ import {
   snapshot,
   uniqueObservation,
 } from '../support/identity-helpers';
-import type { ApiKeyScope } from '../../src/security/authorization/principal';
+import type { WeatherScope as ApiKeyScope } from '../../src/weather/weather-scopes';
 import { stationBody } from '../support/weather-helpers';
 
 /**
@@ -209,7 +209,7 @@ beforeAll(async () => {
       scopes: ALL_SCOPES.filter((s) => s !== scope),
     });
   }
-  keys.bound = await createKey(t, owner.auth, { scopes: ALL_SCOPES, stationId: otherStation.id });
+  keys.bound = await createKey(t, owner.auth, { scopes: ALL_SCOPES, resourceId: otherStation.id });
 });
 afterAll(() => t.close());
 

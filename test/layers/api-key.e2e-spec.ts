@@ -1,11 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Controller, Get, NotFoundException, Req, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { ApiKeyModule } from '../../src/security/api-key/api-key.module';
+import { ApiKeyEndpointsModule } from '../../src/security/api-key/api-key-endpoints.module';
 import { ApiKeysService } from '../../src/security/api-key/api-keys.service';
+import { ApiKeyBinding, mayActOn } from '../../src/security/api-key/api-key-binding';
 import type {
   ApiKeyPrincipal,
   ApiKeyScope,
@@ -31,7 +33,12 @@ import {
  */
 
 const GRACE_SECONDS = 600;
-const OPTIONS = { rotationGraceSeconds: GRACE_SECONDS, defaultRateLimitPerMinute: 600 };
+const SCOPES = ['stations:read', 'observations:read', 'observations:write'];
+const OPTIONS = {
+  rotationGraceSeconds: GRACE_SECONDS,
+  defaultRateLimitPerMinute: 600,
+  scopes: SCOPES, // the host's scope names
+};
 
 let handlerCalls = 0;
 
@@ -74,8 +81,8 @@ async function issue(
   scopes: ApiKeyScope[] = ['stations:read'],
   extra: { expiresAt?: Date } = {},
 ): Promise<IssuedKey> {
-  const { key, secret } = await apiKeys.create(owner, { name: 'layer test key', scopes, ...extra });
-  return { id: key.id, key: secret, ...splitKey(secret) };
+  const { record, key } = await apiKeys.create(owner, { name: 'layer test key', scopes, ...extra });
+  return { id: record.id, key, ...splitKey(key) };
 }
 
 function whoami(headers: Record<string, string>, query: Record<string, string> = {}) {
@@ -123,7 +130,7 @@ describe('API-key layer alone (e2e)', () => {
       ownerId: owner.userId,
       ownerRole: 'operator',
       scopes: ['stations:read', 'observations:write'],
-      stationId: null,
+      resourceId: null,
       rateLimitPerMinute: null,
     });
     expect(handlerCalls).toBe(1);
@@ -191,21 +198,21 @@ describe('API-key layer alone (e2e)', () => {
 
   it('a key whose owner is disabled -> 401', async () => {
     const row = await insertUser(layer, 'operator');
-    const { secret } = await apiKeys.create(
+    const { key } = await apiKeys.create(
       { ...owner, userId: row.id },
       { name: 'soon orphaned', scopes: ['stations:read'] },
     );
-    await expectAccepted(secret);
+    await expectAccepted(key);
 
     await layer.dataSource.query('UPDATE users SET disabled_at = now() WHERE id = $1', [row.id]);
 
-    expectRefused(await whoami(apiKeyHeader(secret)));
+    expectRefused(await whoami(apiKeyHeader(key)));
   });
 
   it('rotation: the old secret works during the grace period (rotationGraceSeconds), not after it', async () => {
     const old = await issue();
     const rotated = await apiKeys.rotate(owner, old.id);
-    const fresh = splitKey(rotated.secret);
+    const fresh = splitKey(rotated.key);
     expect(fresh.keyId).toBe(old.keyId);
     expect(fresh.secret).not.toBe(old.secret);
     const [stored] = await layer.dataSource.query<{ grace: number }[]>(
@@ -217,7 +224,7 @@ describe('API-key layer alone (e2e)', () => {
 
     // Within the grace period: both secrets.
     expect((await expectAccepted(old.key)).apiKeyId).toBe(old.id);
-    expect((await expectAccepted(rotated.secret)).apiKeyId).toBe(old.id);
+    expect((await expectAccepted(rotated.key)).apiKeyId).toBe(old.id);
     await later(GRACE_SECONDS - 5, async () => {
       await expectAccepted(old.key);
     });
@@ -225,14 +232,14 @@ describe('API-key layer alone (e2e)', () => {
     // After it: only the new one.
     await later(GRACE_SECONDS + 1, async () => {
       expectRefused(await whoami(apiKeyHeader(old.key)));
-      await expectAccepted(rotated.secret);
+      await expectAccepted(rotated.key);
     });
   });
 
   it('the database holds no plaintext secret, only SHA-256 of it', async () => {
     const key = await issue();
     const rotated = await apiKeys.rotate(owner, key.id);
-    const newSecret = splitKey(rotated.secret).secret;
+    const newSecret = splitKey(rotated.key).secret;
 
     const rows = await layer.dataSource.query<{ row: string }[]>(
       'SELECT k::text AS row FROM api_keys k',
@@ -253,7 +260,84 @@ describe('API-key layer alone (e2e)', () => {
 });
 
 /**
- * The management routes (`endpoints: true`) carry their policy with them: in a host without
+ * The binding is the host's rule (ApiKeyBinding): the layer knows no stations. This host binds
+ * keys to "gardens" it keeps in a Map, and lets only their gardener bind a key to one.
+ */
+describe('API-key layer alone: a host-supplied binding check (e2e)', () => {
+  const gardenerOf = new Map<string, string>();
+  const binding: ApiKeyBinding = {
+    assertMayBind: (caller, gardenId) =>
+      gardenerOf.get(gardenId) === caller.userId
+        ? Promise.resolve()
+        : Promise.reject(new NotFoundException('Garden not found.')),
+  };
+  let host: LayerApp;
+  let gardener: UserPrincipal;
+  const garden = randomUUID();
+  beforeAll(async () => {
+    host = await startLayerApp(
+      { imports: [ApiKeyModule.forRoot({ ...OPTIONS, binding })], controllers: [DemoController] },
+      { database: true },
+    );
+    // The schema is the project's, whose resources are stations; this host's are not, so its
+    // api_keys.resource_id references nothing (what it references is the host's choice).
+    await host.dataSource.query('ALTER TABLE api_keys DROP CONSTRAINT api_keys_station_id_fkey');
+    gardener = principalOf(await insertUser(host, 'operator'));
+    gardenerOf.set(garden, gardener.userId);
+  });
+  afterAll(() => host.close());
+
+  const countKeys = async () =>
+    (await host.dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM api_keys'))[0].n;
+
+  it('the host allows it -> the key is bound, and its principal carries resourceId', async () => {
+    const { key } = await host.app
+      .get(ApiKeysService)
+      .create(gardener, { name: 'bound', scopes: ['stations:read'], resourceId: garden });
+    const res = await request(host.server).get('/demo/whoami').set(apiKeyHeader(key));
+    expect(res.status).toBe(200);
+    expect((res.body as ApiKeyPrincipal).resourceId).toBe(garden);
+    // What "act on it" means is the host's too; mayActOn is the check it calls in a handler.
+    expect(mayActOn(res.body as ApiKeyPrincipal, garden)).toBe(true);
+    expect(mayActOn(res.body as ApiKeyPrincipal, randomUUID())).toBe(false);
+  });
+
+  it('the host refuses -> its error, and no key row', async () => {
+    const stranger = principalOf(await insertUser(host, 'operator'));
+    const before = await countKeys();
+    await expect(
+      host.app
+        .get(ApiKeysService)
+        .create(stranger, { name: 'not mine', scopes: ['stations:read'], resourceId: garden }),
+    ).rejects.toThrow('Garden not found.');
+    expect(await countKeys()).toBe(before);
+  });
+
+  it('a scope the host does not name -> 400, and no key row', async () => {
+    const before = await countKeys();
+    await expect(
+      host.app.get(ApiKeysService).create(gardener, { name: 'x', scopes: ['gardens:water'] }),
+    ).rejects.toMatchObject({ status: 400 });
+    expect(await countKeys()).toBe(before);
+  });
+});
+
+describe('API-key layer alone: a host without a binding (e2e)', () => {
+  it('a bound key -> 400 (this host cannot bind), no key row', async () => {
+    const user = principalOf(await insertUser(layer, 'operator'));
+    await expect(
+      apiKeys.create(user, { name: 'x', scopes: ['stations:read'], resourceId: randomUUID() }),
+    ).rejects.toMatchObject({ status: 400 });
+    const rows = await layer.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM api_keys WHERE owner_id = $1',
+      [user.userId],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+});
+
+/**
+ * The management routes (`ApiKeyEndpointsModule`) carry their policy with them: in a host without
  * our global guards they are refused, not opened. These hosts start last: each creates an
  * ApiKeyStrategy, and passport's registry keeps the last one (see the README's Known limits).
  */
@@ -263,21 +347,21 @@ const NEW_KEY = { name: 'must not exist', scopes: ['observations:write'] };
 const keyTable = (host: LayerApp) =>
   host.dataSource.query<{ row: string }[]>('SELECT k::text AS row FROM api_keys k ORDER BY id');
 
-describe('API-key layer alone: endpoints: true in a host without our guards (e2e)', () => {
+describe('API-key layer alone: ApiKeyEndpointsModule in a host without our guards (e2e)', () => {
   let bare: LayerApp;
   let existing: IssuedKey;
   beforeAll(async () => {
     // No authentication, no authorization: only the layer.
     bare = await startLayerApp(
-      { imports: [ApiKeyModule.forRoot({ ...OPTIONS, endpoints: true })] },
+      { imports: [ApiKeyModule.forRoot(OPTIONS), ApiKeyEndpointsModule] },
       { database: true },
     );
     // A key that exists, so reads have something to leak and writes something to change.
     const operator = principalOf(await insertUser(bare, 'operator'));
-    const { key, secret } = await bare.app
+    const { record, key } = await bare.app
       .get(ApiKeysService)
       .create(operator, { name: 'existing', scopes: ['stations:read'] });
-    existing = { id: key.id, key: secret, ...splitKey(secret) };
+    existing = { id: record.id, key, ...splitKey(key) };
   });
   afterAll(() => bare.close());
 
@@ -316,12 +400,12 @@ describe('API-key layer alone: endpoints: true in a host without our guards (e2e
 const hostUsers: Partial<Record<Role, UserPrincipal>> = {};
 const HostStandInGuard = hostAuthenticationGuard((role) => hostUsers[role as Role]);
 
-describe('API-key layer alone: endpoints: true behind a host guard that only authenticates (e2e)', () => {
+describe('API-key layer alone: ApiKeyEndpointsModule behind a host guard that only authenticates (e2e)', () => {
   let host: LayerApp;
   beforeAll(async () => {
     host = await startLayerApp(
       {
-        imports: [ApiKeyModule.forRoot({ ...OPTIONS, endpoints: true })],
+        imports: [ApiKeyModule.forRoot(OPTIONS), ApiKeyEndpointsModule],
         providers: [{ provide: APP_GUARD, useClass: HostStandInGuard }],
       },
       { database: true },

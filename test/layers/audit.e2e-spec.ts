@@ -6,13 +6,15 @@ import {
   Post,
   ValidationPipe,
 } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import request from 'supertest';
 import { TransactionContext } from '../../src/database/transaction-context';
 import { AuditBuffer } from '../../src/security/audit/audit-buffer';
 import { eventOf } from '../../src/security/audit/audit-chain.writer';
 import { GENESIS_HASH, chainHash } from '../../src/security/audit/audit-hash';
 import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
+import { AuditEndpointsModule } from '../../src/security/audit/audit-endpoints.module';
+import { AuditInterceptor } from '../../src/security/audit/audit.interceptor';
 import { AuditModule } from '../../src/security/audit/audit.module';
 import { AuditVerifier } from '../../src/security/audit/audit-verifier.service';
 import { Audited } from '../../src/security/audit/audited.decorator';
@@ -89,12 +91,19 @@ const rowText = async (t: LayerApp, id: string) =>
     )
   )[0].row;
 
+/** The host registers the layer's interceptor where its request pipeline is (this app: request-pipeline.ts). */
+const AUDIT_INTERCEPTOR = { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor };
+
 describe('audit layer alone (e2e)', () => {
   let t: LayerApp;
   let controller: NotesController;
   beforeAll(async () => {
     t = await startLayerApp(
-      { imports: [AuditModule.forRoot()], controllers: [NotesController] },
+      {
+        imports: [AuditModule.forRoot()],
+        controllers: [NotesController],
+        providers: [AUDIT_INTERCEPTOR],
+      },
       { database: true },
     );
     await t.dataSource.query(CREATE_NOTES);
@@ -248,13 +257,17 @@ async function recordOne(t: LayerApp): Promise<AuditLogEntry> {
   return rows[0];
 }
 
-describe('audit layer alone: endpoints: true in a host without our guards (e2e)', () => {
+describe('audit layer alone: AuditEndpointsModule in a host without our guards (e2e)', () => {
   let t: LayerApp;
   let row: AuditLogEntry;
   beforeAll(async () => {
     // No authentication, no authorization, no pipe: only the layer and the demo controller.
     t = await startLayerApp(
-      { imports: [AuditModule.forRoot({ endpoints: true })], controllers: [NotesController] },
+      {
+        imports: [AuditModule.forRoot(), AuditEndpointsModule],
+        controllers: [NotesController],
+        providers: [AUDIT_INTERCEPTOR],
+      },
       { database: true },
     );
     row = await recordOne(t);
@@ -277,16 +290,17 @@ describe('audit layer alone: endpoints: true in a host without our guards (e2e)'
   });
 });
 
-describe('audit layer alone: endpoints: true behind a host guard that only authenticates (e2e)', () => {
+describe('audit layer alone: AuditEndpointsModule behind a host guard that only authenticates (e2e)', () => {
   let t: LayerApp;
   let row: AuditLogEntry;
   beforeAll(async () => {
     t = await startLayerApp(
       {
-        imports: [AuditModule.forRoot({ endpoints: true })],
+        imports: [AuditModule.forRoot(), AuditEndpointsModule],
         controllers: [NotesController],
         // The host's own lines: who the caller is, and the pipe the list's query needs.
         providers: [
+          AUDIT_INTERCEPTOR,
           { provide: APP_GUARD, useClass: HostStandInGuard },
           { provide: APP_PIPE, useValue: new ValidationPipe({ transform: true }) },
         ],
@@ -350,6 +364,7 @@ describe('audit layer alone: shutdown (e2e)', () => {
       {
         imports: [AuditModule.forRoot({ flushIntervalMs: 600_000 })],
         controllers: [NotesController],
+        providers: [AUDIT_INTERCEPTOR],
       },
       { database: true },
     );
@@ -383,7 +398,11 @@ describe('audit layer alone: settings', () => {
   ])('refuses to start with %j', async (options, message) => {
     await expect(
       startLayerApp(
-        { imports: [AuditModule.forRoot(options)], controllers: [NotesController] },
+        {
+          imports: [AuditModule.forRoot(options)],
+          controllers: [NotesController],
+          providers: [AUDIT_INTERCEPTOR],
+        },
         { database: true },
       ),
     ).rejects.toThrow(message);

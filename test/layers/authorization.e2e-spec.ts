@@ -51,7 +51,7 @@ const KEY: ApiKeyPrincipal = {
   ownerId: 'operator-1',
   ownerRole: 'operator',
   scopes: ['stations:read'],
-  stationId: null,
+  resourceId: null,
   rateLimitPerMinute: null,
 };
 

@@ -6,6 +6,8 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import type { UserPrincipal } from '../../src/security/authorization/principal';
+import { AuthEndpointsModule } from '../../src/security/jwt/auth-endpoints.module';
+import type { AuthEndpointsOptions } from '../../src/security/jwt/auth-endpoints.options';
 import { JwtAuthModule } from '../../src/security/jwt/jwt-auth.module';
 import { TokenService } from '../../src/security/jwt/token.service';
 import {
@@ -265,9 +267,21 @@ describe('JWT layer: fail closed at start (e2e)', () => {
     await app.close();
   }
 
-  it('with endpoints: true and no throttling layer, the app refuses to start (no LoginAttemptsLimiter)', async () => {
-    await expect(startHost({ ...OPTIONS, endpoints: true })).rejects.toThrow(
-      /LoginAttemptsLimiter/,
+  it('AuthEndpointsModule without a login-attempts limiter refuses to start, naming the option', async () => {
+    const dataSource = layer.dataSource;
+    @Global()
+    @Module({ providers: [{ provide: DataSource, useValue: dataSource }], exports: [DataSource] })
+    class HostDatabaseModule {}
+    @Module({
+      imports: [
+        HostDatabaseModule,
+        JwtAuthModule.forRoot(OPTIONS),
+        AuthEndpointsModule.forRoot({} as AuthEndpointsOptions),
+      ],
+    })
+    class Host {}
+    await expect(NestFactory.create(Host, { logger: false, abortOnError: false })).rejects.toThrow(
+      /AuthEndpointsModule: invalid options: loginAttempts is required/,
     );
   });
 

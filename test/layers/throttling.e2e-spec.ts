@@ -6,7 +6,7 @@ import { IdentityThrottlerGuard } from '../../src/security/throttling/identity-t
 import { LoginAttemptsLimiter } from '../../src/security/throttling/login-attempts.limiter';
 import { RateLimitedFlow } from '../../src/security/throttling/rate-limit-flow.decorator';
 import { ThrottlingModule } from '../../src/security/throttling/throttling.module';
-import type { RateLimits } from '../../src/security/throttling/throttling.module-definition';
+import type { RateLimits } from '../../src/security/throttling/throttling.options';
 import { TooManyRequestsProblem } from '../../src/security/throttling/too-many-requests.problem';
 import {
   HOST_USER_HEADER,

@@ -1,3 +1,4 @@
+import { APP_PIPE } from '@nestjs/core';
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import {
@@ -14,6 +15,7 @@ import {
 import request from 'supertest';
 import { FIELD_ERROR_LIMITS } from '../../src/common/problem-details/problem-details';
 import { MAX_JSON_DEPTH } from '../../src/security/validation/json-shape';
+import { VALIDATION_PIPE } from '../../src/security/validation/validation.pipe';
 import { ValidationModule } from '../../src/security/validation/validation.module';
 import { LayerApp, startLayerApp } from '../support/layer-app';
 
@@ -91,7 +93,12 @@ describe('validation layer alone (e2e)', () => {
   let host: LayerApp;
 
   beforeAll(async () => {
-    host = await startLayerApp({ imports: [ValidationModule], controllers: [DemoController] });
+    host = await startLayerApp({
+      imports: [ValidationModule],
+      controllers: [DemoController],
+      // The host makes it its global pipe (this app: request-pipeline.ts).
+      providers: [{ provide: APP_PIPE, useExisting: VALIDATION_PIPE }],
+    });
   });
 
   afterAll(async () => {

@@ -49,7 +49,7 @@ beforeAll(async () => {
   stationB = await createStationAs(t, opB.auth);
   keyA = await createKey(t, opA.auth, {
     scopes: ['observations:write'],
-    stationId: stationA.id,
+    resourceId: stationA.id,
   });
   keyB = await createKey(t, opB.auth, { scopes: ['observations:write'] });
 });

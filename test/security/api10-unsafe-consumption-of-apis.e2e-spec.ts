@@ -87,7 +87,7 @@ describe('API10 premise: no upstream API is consumed (e2e)', () => {
       const stationId = (station.body as { id: string }).id;
       const key = await createKey(t, operator.auth, {
         scopes: ['observations:write', 'observations:read'],
-        stationId,
+        resourceId: stationId,
       });
       await request(base)
         .post(`/v1/stations/${stationId}/observations`)

@@ -54,7 +54,7 @@ beforeAll(async () => {
   station = await createStationAs(t, operator.auth);
   key = await createKey(t, operator.auth, {
     scopes: ['observations:write'],
-    stationId: station.id,
+    resourceId: station.id,
   });
   doc = await openApiDocument(t);
 });

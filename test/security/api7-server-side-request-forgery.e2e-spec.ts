@@ -71,7 +71,10 @@ beforeAll(async () => {
   doc = await openApiDocument(t);
   operator = await signedInUser(t, 'operator');
   stationId = (await createStationAs(t, operator.auth)).id;
-  key = await createKey(t, operator.auth, { scopes: ['observations:write'], stationId });
+  key = await createKey(t, operator.auth, {
+    scopes: ['observations:write'],
+    resourceId: stationId,
+  });
 });
 afterAll(() => t.close());
 
@@ -112,7 +115,7 @@ describe('API7 premise: nothing the caller sends is a location the server fetche
     expect(inputs.map((i) => i.where)).toEqual(
       expect.arrayContaining([
         'POST /v1/stations body.timezone',
-        'POST /v1/api-keys body.stationId',
+        'POST /v1/api-keys body.resourceId',
         'GET /v1/stations query name',
         'POST /v1/stations/{id}/observations body.observedAt',
       ]),
@@ -175,7 +178,7 @@ describe('API7 premise: nothing the caller sends is a location the server fetche
             await request(base)
               .post('/v1/api-keys')
               .set(operator.auth)
-              .send({ name: 'k', scopes: ['stations:read'], stationId: value }),
+              .send({ name: 'k', scopes: ['stations:read'], resourceId: value }),
             await request(base)
               .post(`/v1/stations/${stationId}/observations`)
               .set(key.auth)

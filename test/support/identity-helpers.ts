@@ -5,7 +5,7 @@ import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import type { ApiKeyScope } from '../../src/security/authorization/principal';
+import type { WeatherScope as ApiKeyScope } from '../../src/weather/weather-scopes';
 import { RoutePolicy, readPolicy } from '../../src/security/authorization/route-policy';
 import type { Role } from '../../src/users/user.entity';
 import type { TestApp } from './test-app';
@@ -220,7 +220,7 @@ export async function createKey(
   headers: Headers,
   body: {
     scopes: ApiKeyScope[];
-    stationId?: string;
+    resourceId?: string;
     expiresAt?: string;
     name?: string;
     rateLimitPerMinute?: number;

@@ -74,7 +74,7 @@ STATION_ID=$(json_field "$(expect 200 GET '/v1/stations?code=BER_TEGEL' "${BEARE
 [[ -n "$STATION_ID" ]] || { echo 'error: demo station BER_TEGEL not found' >&2; exit 1; }
 
 KEY_JSON=$(expect 201 POST /v1/api-keys "${BEARER[@]}" -H 'Content-Type: application/json' \
-  --data "{\"name\":\"sqlmap\",\"scopes\":[\"stations:read\",\"observations:read\",\"observations:write\"],\"stationId\":\"${STATION_ID}\"}")
+  --data "{\"name\":\"sqlmap\",\"scopes\":[\"stations:read\",\"observations:read\",\"observations:write\"],\"resourceId\":\"${STATION_ID}\"}")
 API_KEY=$(json_field "$KEY_JSON" key)
 APIKEY=(-H "X-API-Key: ${API_KEY}")
 

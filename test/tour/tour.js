@@ -517,10 +517,10 @@ async function tour(admin, ownServer) {
       const token = t.need(op1.token, "operator A's token");
       const station = t.need(ctx.station, 'the station');
       const keySummary = (d) =>
-        d && `key ${shorten(d.key)}  scopes ${JSON.stringify(d.scopes)}  stationId ${d.stationId}`;
+        d && `key ${shorten(d.key)}  scopes ${JSON.stringify(d.scopes)}  resourceId ${d.resourceId}`;
       const write = await t.request('POST', '/v1/api-keys', {
         headers: bearer(token),
-        json: { name: 'roof logger', scopes: ['observations:write'], stationId: station.id },
+        json: { name: 'roof logger', scopes: ['observations:write'], resourceId: station.id },
         summary: keySummary,
       });
       t.expectStatus(write, 201);

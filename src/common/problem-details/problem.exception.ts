@@ -8,6 +8,12 @@ import { FIELD_ERROR_LIMITS, FieldError, ProblemType } from './problem-details';
 export class ProblemException extends HttpException {
   /** Extra response headers that belong to this error, e.g. Retry-After on a 429. */
   readonly headers: Record<string, string> = {};
+  /**
+   * What the audit log records as the reason and details, when the detail text is not the best
+   * record (a 429: the limit's name). Only server-side facts, never values from the request.
+   */
+  auditReason?: string;
+  auditDetails?: Record<string, string>;
 
   constructor(
     status: number,

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { sha256 } from '../jwt/secure-token';
+import { sha256 } from '../../common/crypto/secure-token';
 
 /**
  * `wxk_<keyId>_<secret>`: a recognisable prefix for secret scanners, a non-secret key id for

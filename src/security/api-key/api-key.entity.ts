@@ -9,18 +9,13 @@ import {
   Unique,
 } from 'typeorm';
 import { User } from '../../users/user.entity';
-import { Station } from '../../weather/stations/station.entity';
 import type { ApiKeyScope } from '../authorization/principal';
 
-// Constraint and index names match migrations/, the source of truth.
+// Constraint and index names match migrations/, the source of truth. The host's migration
+// adds what is its own: the scope names it allows and what resource_id references.
 @Entity({ name: 'api_keys' })
 @Unique('api_keys_key_id_key', ['keyId'])
 @Check('api_keys_rate_limit_per_minute_check', 'rate_limit_per_minute > 0')
-@Check(
-  'api_keys_scopes_known',
-  `scopes <@ ARRAY['stations:read', 'observations:read', 'observations:write']::text[]
-   AND cardinality(scopes) > 0`,
-)
 @Index('api_keys_owner_idx', ['ownerId'])
 export class ApiKey {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'api_keys_pkey' })
@@ -49,10 +44,12 @@ export class ApiKey {
   @Column({ type: 'text', array: true })
   scopes!: ApiKeyScope[];
 
-  /** A key bound to a station goes with it. */
-  @Column({ name: 'station_id', type: 'uuid', nullable: true })
-  @ForeignKey(() => Station, { name: 'api_keys_station_id_fkey', onDelete: 'CASCADE' })
-  stationId!: string | null;
+  /**
+   * The one host resource the key is bound to (ApiKeyBinding), or null. What it references,
+   * and that a key goes with its resource, is the host's schema (migrations/).
+   */
+  @Column({ name: 'resource_id', type: 'uuid', nullable: true })
+  resourceId!: string | null;
 
   @Column({ name: 'rate_limit_per_minute', type: 'integer', nullable: true })
   rateLimitPerMinute!: number | null;

@@ -1,19 +1,21 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TransactionModule } from '../../database/transaction.module';
+import { optionsCheck } from '../../common/options/options-check.provider';
 import { ConfigurableApiKeyModule } from './api-key.module-definition';
+import { API_KEY_OPTIONS, validateApiKeyOptions } from './api-key.options';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeysService } from './api-keys.service';
 import { RequestArrivalMiddleware } from './request-arrival';
 
 /**
- * Applications (API2:2023): API keys stored as hashes, the X-API-Key strategy, and (with
- * `endpoints: true`) their management routes. `ApiKeyModule.forRoot({ rotationGraceSeconds,
- * defaultRateLimitPerMinute })` needs only a global DataSource from the host.
+ * Applications (API2:2023): API keys stored as hashes and the X-API-Key strategy.
+ * `ApiKeyModule.forRoot({ rotationGraceSeconds, defaultRateLimitPerMinute, scopes, binding? })`
+ * needs only a global DataSource from the host; ApiKeyEndpointsModule adds the routes.
  */
 @Module({
   imports: [PassportModule, TransactionModule],
-  providers: [ApiKeysService, ApiKeyStrategy],
+  providers: [optionsCheck(API_KEY_OPTIONS, validateApiKeyOptions), ApiKeysService, ApiKeyStrategy],
   exports: [ApiKeysService, ApiKeyStrategy],
 })
 export class ApiKeyModule extends ConfigurableApiKeyModule implements NestModule {

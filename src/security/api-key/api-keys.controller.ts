@@ -37,10 +37,7 @@ import { RequestArrivedAt } from './request-arrival';
 @ApiProblems(500)
 @Credentials('user')
 @Roles('operator', 'admin')
-// The endpoints carry their policy with them: a host that mounts them without our global
-// guards is refused (401/403), not opened. In this app the global guard already ran; this
-// repeat is a metadata read.
-@UseGuards(AuthorizationGuard)
+@UseGuards(AuthorizationGuard) // see ApiKeyEndpointsModule: refused, not opened, without our guards
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
@@ -49,7 +46,7 @@ export class ApiKeysController {
   @RateLimitedFlow('api-key-issue')
   @Audited('apikey.created', 'apikey.create.failed', 'api-key')
   @ApiOperation({ summary: 'Create an API key; the full key is in this response only' })
-  // No expiry or station in the example: Swagger UI would fill in "now" and a made-up id.
+  // No expiry or resource in the example: Swagger UI would fill in "now" and a made-up id.
   @ApiBody({
     type: CreateApiKeyDto,
     examples: {
@@ -62,8 +59,8 @@ export class ApiKeysController {
     @CurrentPrincipal() caller: UserPrincipal,
     @Body() dto: CreateApiKeyDto,
   ): Promise<ApiKeyCreatedResponse> {
-    const { key, secret } = await this.apiKeys.create(caller, dto);
-    return { ...ApiKeyResponse.from(key), key: secret };
+    const { record, key } = await this.apiKeys.create(caller, dto);
+    return { ...ApiKeyResponse.from(record), key };
   }
 
   @Get()
@@ -103,8 +100,8 @@ export class ApiKeysController {
     @Param('id', UuidParam()) id: string,
     @RequestArrivedAt() arrivedAt: Date,
   ): Promise<ApiKeyCreatedResponse> {
-    const { key, secret } = await this.apiKeys.rotate(caller, id, arrivedAt);
-    return { ...ApiKeyResponse.from(key), key: secret };
+    const { record, key } = await this.apiKeys.rotate(caller, id, arrivedAt);
+    return { ...ApiKeyResponse.from(record), key };
   }
 
   @Delete(':id')

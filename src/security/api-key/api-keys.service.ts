@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { IsNull, Repository } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
-import { Station } from '../../weather/stations/station.entity';
 import { assertCanManage } from '../authorization/ownership';
 import type { ApiKeyPrincipal, UserPrincipal } from '../authorization/principal';
 import type { Role } from '../../users/user.entity';
@@ -13,6 +12,13 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 
 const YEAR_MS = 366 * 86_400_000;
 const LAST_USED_INTERVAL_MS = 60_000;
+
+/** A key just issued or rotated: its record, and the full key, shown this once. */
+export interface IssuedApiKey {
+  record: ApiKey;
+  /** `wxk_<keyId>_<secret>`: what the client sends in X-API-Key. */
+  key: string;
+}
 
 interface KeyWithOwner extends ApiKey {
   ownerRole: Role;
@@ -57,15 +63,13 @@ export class ApiKeysService {
       ownerId: key.ownerId,
       ownerRole: key.ownerRole,
       scopes: key.scopes,
-      stationId: key.stationId,
+      resourceId: key.resourceId,
       rateLimitPerMinute: key.rateLimitPerMinute,
     };
   }
 
-  async create(
-    caller: UserPrincipal,
-    dto: CreateApiKeyDto,
-  ): Promise<{ key: ApiKey; secret: string }> {
+  async create(caller: UserPrincipal, dto: CreateApiKeyDto): Promise<IssuedApiKey> {
+    this.checkScopes(dto.scopes);
     this.checkExpiry(dto.expiresAt);
     // A key's own limit may exceed the default only when an admin grants it.
     const defaultLimit = this.options.defaultRateLimitPerMinute;
@@ -75,7 +79,7 @@ export class ApiKeysService {
         `rateLimitPerMinute above ${defaultLimit} (the default for keys) needs an admin`,
       );
     }
-    if (dto.stationId !== undefined) await this.checkStation(caller, dto.stationId);
+    if (dto.resourceId !== undefined) await this.checkBinding(caller, dto.resourceId);
     const generated = generateApiKey();
     const inserted = await this.keys.insert({
       keyId: generated.keyId,
@@ -83,11 +87,11 @@ export class ApiKeysService {
       name: dto.name,
       ownerId: caller.userId,
       scopes: dto.scopes,
-      stationId: dto.stationId ?? null,
+      resourceId: dto.resourceId ?? null,
       rateLimitPerMinute: dto.rateLimitPerMinute ?? null,
       expiresAt: dto.expiresAt ?? null,
     });
-    return { key: await this.getById(inserted.identifiers[0].id as string), secret: generated.key };
+    return { record: await this.getById(inserted.identifiers[0].id as string), key: generated.key };
   }
 
   list(
@@ -126,7 +130,7 @@ export class ApiKeysService {
     caller: UserPrincipal,
     id: string,
     arrivedAt: Date = new Date(),
-  ): Promise<{ key: ApiKey; secret: string }> {
+  ): Promise<IssuedApiKey> {
     const key = await this.get(caller, id);
     if (key.revokedAt) throw new NotFoundException('API key not found.');
     const generated = generateApiKey(key.keyId);
@@ -154,7 +158,7 @@ export class ApiKeysService {
           'rotate only if you still need a new secret.',
       );
     }
-    return { key: await this.getById(key.id), secret: generated.key };
+    return { record: await this.getById(key.id), key: generated.key };
   }
 
   async revoke(caller: UserPrincipal, id: string): Promise<void> {
@@ -216,10 +220,22 @@ export class ApiKeysService {
     }
   }
 
-  /** A key can only be bound to a station its creator manages. */
-  private async checkStation(caller: UserPrincipal, stationId: string): Promise<void> {
-    const station = await this.tx.manager.getRepository(Station).findOneBy({ id: stationId });
-    if (!station) throw new NotFoundException('Station not found.');
-    assertCanManage(caller, station.ownerId, 'Station');
+  /** Only the host's scope names; the DTO checked their shape. */
+  private checkScopes(scopes: readonly string[]): void {
+    const known = this.options.scopes;
+    if (scopes.some((scope) => !known.includes(scope))) {
+      throw ValidationProblem.field(
+        'scopes',
+        `each value in scopes must be one of the following values: ${known.join(', ')}`,
+      );
+    }
+  }
+
+  /** Whether the caller may bind the key to that resource is the host's rule. */
+  private async checkBinding(caller: UserPrincipal, resourceId: string): Promise<void> {
+    if (!this.options.binding) {
+      throw ValidationProblem.field('resourceId', 'keys of this API cannot be bound to a resource');
+    }
+    await this.options.binding.assertMayBind(caller, resourceId);
   }
 }

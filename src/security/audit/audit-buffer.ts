@@ -9,12 +9,11 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ANONYMOUS, AuditEvent } from './audit-event';
-import { OptionProblems } from '../../common/options/option-problems';
 import { DatabaseLifecycle } from '../../database/database-lifecycle';
 import { AuditChainWriter } from './audit-chain.writer';
 import { AuditGaps, DROPPED_ACTION, QUARANTINED_ACTION } from './audit-gaps';
 import { isDataError, sqlStateOf } from './audit-write-errors';
-import { AUDIT_DEFAULTS, AUDIT_OPTIONS, AuditOptions } from './audit.module-definition';
+import { AUDIT_OPTIONS, AuditOptions, auditSettings } from './audit.options';
 
 export { DROPPED_ACTION, QUARANTINED_ACTION } from './audit-gaps';
 
@@ -71,14 +70,7 @@ export class AuditBuffer
     // database closes. A host without it: flushed from the shutdown hooks below.
     @Optional() private readonly lifecycle?: DatabaseLifecycle,
   ) {
-    const flushIntervalMs = options.flushIntervalMs ?? AUDIT_DEFAULTS.flushIntervalMs;
-    const flushAtRecords = options.flushAtRecords ?? AUDIT_DEFAULTS.flushAtRecords;
-    const maxQueuedRecords = options.maxQueuedRecords ?? AUDIT_DEFAULTS.maxQueuedRecords;
-    const check = new OptionProblems('AuditModule');
-    check.positiveInteger('flushIntervalMs', flushIntervalMs);
-    check.positiveInteger('flushAtRecords', flushAtRecords);
-    check.positiveInteger('maxQueuedRecords', maxQueuedRecords);
-    check.throwIfAny();
+    const { flushIntervalMs, flushAtRecords, maxQueuedRecords } = auditSettings(options);
     this.flushIntervalMs = flushIntervalMs;
     this.flushAtRecords = flushAtRecords;
     this.maxQueuedRecords = maxQueuedRecords;

@@ -4,9 +4,8 @@ import {
   ErrorResponseEvents,
 } from '../../common/problem-details/error-response.events';
 import { ProblemException } from '../../common/problem-details/problem.exception';
-import { TooManyRequestsProblem } from '../throttling/too-many-requests.problem';
 import { AuditBuffer } from './audit-buffer';
-import { AuditRecorder } from './audit-recorder';
+import { AuditEventBuilder } from './audit-event.builder';
 import { isRecorded } from './recorded-flag';
 
 /**
@@ -18,7 +17,7 @@ import { isRecorded } from './recorded-flag';
 export class AuditDenialsListener implements OnModuleInit {
   constructor(
     private readonly events: ErrorResponseEvents,
-    private readonly recorder: AuditRecorder,
+    private readonly builder: AuditEventBuilder,
     private readonly buffer: AuditBuffer,
   ) {}
 
@@ -30,18 +29,14 @@ export class AuditDenialsListener implements OnModuleInit {
     if (isRecorded(request)) return;
     const action = actionFor(status);
     if (!action) return;
-    const limit = exception instanceof TooManyRequestsProblem ? exception.limitName : undefined;
+    // Only our own problem texts: a parser's message can quote the body, password included.
+    const problem = exception instanceof ProblemException ? exception : undefined;
     this.buffer.add(
-      this.recorder.eventFor(request, {
+      this.builder.eventFor(request, {
         action,
         status,
-        // Only our own problem texts: a parser's message can quote the body, password included.
-        reason: limit
-          ? `limit ${limit}`
-          : exception instanceof ProblemException
-            ? exception.detail
-            : null,
-        details: limit ? { limit } : null,
+        reason: problem ? (problem.auditReason ?? problem.detail) : null,
+        details: problem?.auditDetails ?? null,
       }),
     );
   }

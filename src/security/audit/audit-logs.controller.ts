@@ -17,10 +17,7 @@ import { AuditLogPage, AuditLogRecord, ChainVerificationResponse } from './dto/a
 @ApiProblems(500)
 @Credentials('user')
 @Roles('admin')
-// The endpoints carry their policy with them: a host that mounts them without our global
-// guards is refused (401/403), not opened. In this app the global guard already ran; this
-// repeat is a metadata read.
-@UseGuards(AuthorizationGuard)
+@UseGuards(AuthorizationGuard) // see AuditEndpointsModule: refused, not opened, without our guards
 @Controller('v1/audit-logs')
 export class AuditLogsController {
   constructor(

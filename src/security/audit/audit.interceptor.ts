@@ -8,21 +8,19 @@ import {
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { Observable, from, lastValueFrom } from 'rxjs';
+import type { EntityManager } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
 import { AuditBuffer } from './audit-buffer';
 import { AuditChainWriter } from './audit-chain.writer';
-import { AuditRecorder } from './audit-recorder';
+import { AuditEventBuilder } from './audit-event.builder';
 import { AUDITED_KEY, AuditSpec } from './audited.decorator';
+import { keepsChanges } from './keep-changes';
 import { markRecorded } from './recorded-flag';
 
-/** An error whose changes must be kept: the handler refuses, but what it did stands (reuse revocation). */
-export interface CommitsChanges {
-  commitChanges: true;
-}
-
-function commitsChanges(error: unknown): boolean {
-  return (error as Partial<CommitsChanges> | null)?.commitChanges === true;
-}
+type Request = { params?: Record<string, string> };
+type Facts = { resourceType: string | null; resourceId: string | null };
+/** What the handler's transaction ended with: a result, or a refusal that kept its changes. */
+type Outcome = { kind: 'done'; result: unknown } | { kind: 'refused'; error: unknown };
 
 /**
  * Records the outcome of every @Audited handler. Success: the handler and its record run in one
@@ -35,7 +33,7 @@ export class AuditInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly tx: TransactionContext,
-    private readonly recorder: AuditRecorder,
+    private readonly events: AuditEventBuilder,
     private readonly writer: AuditChainWriter,
     private readonly buffer: AuditBuffer,
   ) {}
@@ -43,9 +41,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const spec = this.reflector.get<AuditSpec | undefined>(AUDITED_KEY, context.getHandler());
     if (!spec) return next.handle();
-    const request = context
-      .switchToHttp()
-      .getRequest<{ method: string; params?: Record<string, string> }>();
+    const request = context.switchToHttp().getRequest<Request & { method: string }>();
     const successStatus =
       (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ??
       (request.method === 'POST' ? 201 : 200);
@@ -55,7 +51,7 @@ export class AuditInterceptor implements NestInterceptor {
 
   private async run(
     spec: AuditSpec,
-    request: { params?: Record<string, string> },
+    request: Request,
     successStatus: number,
     next: CallHandler,
   ): Promise<unknown> {
@@ -64,43 +60,55 @@ export class AuditInterceptor implements NestInterceptor {
       resourceId: request.params?.id ?? null,
     };
     try {
-      const outcome = await this.tx.run(async (manager) => {
-        try {
-          const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-          const resourceId = (result as { id?: unknown } | undefined)?.id;
-          const event = this.recorder.eventFor(request, {
-            ...facts,
-            action: spec.action,
-            status: successStatus,
-            resourceId: typeof resourceId === 'string' ? resourceId : facts.resourceId,
-          });
-          await this.writer.append(manager, [event]);
-          return { result };
-        } catch (error) {
-          if (!commitsChanges(error)) throw error;
-          const event = this.recorder.eventFor(request, {
-            ...facts,
-            action: spec.failure,
-            status: statusOf(error),
-          });
-          await this.writer.append(manager, [event]);
-          return { error };
-        }
-      });
-      if ('error' in outcome) throw outcome.error;
+      const outcome = await this.tx.run((manager) =>
+        this.inTransaction(manager, { spec, request, facts, successStatus, next }),
+      );
+      if (outcome.kind === 'refused') throw outcome.error;
       return outcome.result;
     } catch (error) {
-      if (!commitsChanges(error)) {
-        this.buffer.add(
-          this.recorder.eventFor(request, {
-            ...facts,
-            action: spec.failure,
-            status: statusOf(error),
-          }),
-        );
-      }
+      // Rolled back: the failure is recorded outside the transaction, through the buffer.
+      if (!keepsChanges(error)) this.buffer.add(this.failureEvent(spec, request, facts, error));
       throw error;
     }
+  }
+
+  /** The handler and its record, in one transaction. */
+  private async inTransaction(
+    manager: EntityManager,
+    run: {
+      spec: AuditSpec;
+      request: Request;
+      facts: Facts;
+      successStatus: number;
+      next: CallHandler;
+    },
+  ): Promise<Outcome> {
+    const { spec, request, facts } = run;
+    let result: unknown;
+    try {
+      result = await lastValueFrom(run.next.handle(), { defaultValue: undefined });
+    } catch (error) {
+      if (!keepsChanges(error)) throw error;
+      await this.writer.append(manager, [this.failureEvent(spec, request, facts, error)]);
+      return { kind: 'refused', error };
+    }
+    const createdId = (result as { id?: unknown } | undefined)?.id;
+    const event = this.events.eventFor(request, {
+      ...facts,
+      action: spec.action,
+      status: run.successStatus,
+      resourceId: typeof createdId === 'string' ? createdId : facts.resourceId,
+    });
+    await this.writer.append(manager, [event]);
+    return { kind: 'done', result };
+  }
+
+  private failureEvent(spec: AuditSpec, request: Request, facts: Facts, error: unknown) {
+    return this.events.eventFor(request, {
+      ...facts,
+      action: spec.failure,
+      status: statusOf(error),
+    });
   }
 }
 

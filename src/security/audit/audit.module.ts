@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ErrorResponseEventsModule } from '../../common/problem-details/error-response-events.module';
 import { TransactionModule } from '../../database/transaction.module';
 import { AuditBuffer } from './audit-buffer';
@@ -7,29 +6,32 @@ import { AuditChainWriter } from './audit-chain.writer';
 import { AuditGaps } from './audit-gaps';
 import { AuditDenialsListener } from './audit-denials.listener';
 import { AuditInterceptor } from './audit.interceptor';
-import { AuditRecorder } from './audit-recorder';
+import { AuditEventBuilder } from './audit-event.builder';
 import { AuditVerifier } from './audit-verifier.service';
 import { AUDIT_OPTIONS_TYPE, ConfigurableAuditModule } from './audit.module-definition';
+import { AUDIT_OPTIONS, validateAuditOptions } from './audit.options';
+import { optionsCheck } from '../../common/options/options-check.provider';
 
 /**
  * The tamper-evident audit log: @Audited handler outcomes through the interceptor (in the
  * handler's transaction), guard and pipe rejections from the error-response channel, a hash
- * chain, and (with `endpoints: true`) the admin endpoints that read and verify it. Needs from
+ * chain (AuditEndpointsModule adds the admin routes that read and verify it). Needs from
  * the host a global TypeORM DataSource with the project's migrations applied.
  */
 @Module({
   imports: [TransactionModule, ErrorResponseEventsModule],
   providers: [
+    optionsCheck(AUDIT_OPTIONS, validateAuditOptions), // a bad one stops the start
     AuditChainWriter,
     AuditGaps,
-    AuditRecorder,
+    AuditEventBuilder,
     AuditBuffer,
     AuditVerifier,
     AuditDenialsListener,
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    AuditInterceptor, // the host registers it: { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor }
   ],
   // TransactionContext: the host's services write through it to join the audited transaction.
-  exports: [AuditBuffer, AuditVerifier, TransactionModule],
+  exports: [AuditBuffer, AuditVerifier, AuditInterceptor, TransactionModule],
 })
 export class AuditModule extends ConfigurableAuditModule {
   /** Every setting has a default, so `AuditModule.forRoot()` is enough. */

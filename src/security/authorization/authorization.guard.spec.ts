@@ -53,7 +53,7 @@ const key = (scopes: ApiKeyScope[], ownerRole: Role = 'operator'): ApiKeyPrincip
   ownerId: 'owner',
   ownerRole,
   scopes,
-  stationId: null,
+  resourceId: null,
   rateLimitPerMinute: null,
 });
 

@@ -1,6 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import { API_KEY_SCHEME, BEARER_SCHEME } from '../../openapi/openapi.setup';
+import { API_KEY_SCHEME, BEARER_SCHEME } from './openapi-schemes';
 import type { Role } from '../../users/user.entity';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import type { ApiKeyScope, CredentialKind } from './principal';
@@ -30,6 +30,10 @@ export function Credentials(...kinds: CredentialKind[]): MethodDecorator & Class
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
   SetMetadata(ROLES_KEY, roles);
 
-/** The scopes an API key needs (all of them). Does not apply to people. */
-export const Scopes = (...scopes: ApiKeyScope[]): MethodDecorator & ClassDecorator =>
-  SetMetadata(SCOPES_KEY, scopes);
+/**
+ * The scopes an API key needs (all of them). Does not apply to people. A host passes its own
+ * scope type, `Scopes<WeatherScope>('stations:read')`, so that a misspelt scope does not compile.
+ */
+export const Scopes = <S extends ApiKeyScope = ApiKeyScope>(
+  ...scopes: S[]
+): MethodDecorator & ClassDecorator => SetMetadata(SCOPES_KEY, scopes);

@@ -1,7 +1,7 @@
 import type { Role } from '../../users/user.entity';
 
-export const API_KEY_SCOPES = ['stations:read', 'observations:read', 'observations:write'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+/** A permission an API key can hold. The host names its own (this app: src/weather/weather-scopes.ts). */
+export type ApiKeyScope = string;
 
 /** A person, authenticated by an access token (JWT). */
 export interface UserPrincipal {
@@ -21,8 +21,8 @@ export interface ApiKeyPrincipal {
   /** The owner's current role: a key never does more than the person who made it. */
   ownerRole: Role;
   scopes: readonly ApiKeyScope[];
-  /** Set when the key may only write to one station. */
-  stationId: string | null;
+  /** Set when the key may only act on one resource of the host (this app: one station). */
+  resourceId: string | null;
   /** The key's own requests-per-minute limit; null means the default for keys. */
   rateLimitPerMinute: number | null;
 }

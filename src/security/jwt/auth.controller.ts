@@ -18,6 +18,7 @@ import type { UserPrincipal } from '../authorization/principal';
 import { UnauthenticatedProblem } from '../authorization/unauthenticated.problem';
 import { RateLimitedFlow } from '../throttling/rate-limit-flow.decorator';
 import { AuditNote, AuditNoteParam, Audited } from '../audit/audited.decorator';
+import { refuseKeepingChanges } from '../audit/keep-changes';
 import { emailFingerprint } from '../audit/fingerprint';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -32,11 +33,7 @@ import { TokenService } from './token.service';
 
 @ApiTags('auth')
 @ApiProblems(500)
-// The endpoints carry their policy with them: a host that mounts them without our global
-// guards is refused (401/403) on me, logout and change-password, not opened; the @Public
-// routes (register, login, refresh) pass. In this app the global guard already ran; this
-// repeat is a metadata read.
-@UseGuards(AuthorizationGuard)
+@UseGuards(AuthorizationGuard) // see AuthEndpointsModule: refused, not opened, without our guards
 @Controller('v1/auth')
 export class AuthController {
   constructor(
@@ -100,7 +97,7 @@ export class AuthController {
     if (!outcome.reused) throw new UnauthenticatedProblem();
     // Reuse of a rotated token: the family is revoked, and that revocation must stand.
     note.action = 'auth.refresh.reused';
-    throw Object.assign(new UnauthenticatedProblem(), { commitChanges: true as const });
+    throw refuseKeepingChanges(new UnauthenticatedProblem());
   }
 
   @Post('logout')

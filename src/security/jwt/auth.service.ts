@@ -1,12 +1,11 @@
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
-import { LoginAttemptsLimiter } from '../throttling/login-attempts.limiter';
 import { PasswordHasher } from '../../users/password-hasher';
 import { User } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { UnauthenticatedProblem } from '../authorization/unauthenticated.problem';
 import { TokenPairResponse } from './dto/token-pair.response';
-import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
+import { AUTH_ENDPOINTS_OPTIONS, AuthEndpointsOptions } from './auth-endpoints.options';
 import { TokenService } from './token.service';
 
 /** Register, log in, change password. Token mechanics live in TokenService. */
@@ -16,10 +15,12 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
-    @Inject(JWT_AUTH_OPTIONS) private readonly options: JwtAuthOptions,
-    /** Required: without the throttling layer, login endpoints would be open to guessing. */
-    private readonly loginAttempts: LoginAttemptsLimiter,
+    @Inject(AUTH_ENDPOINTS_OPTIONS) private readonly options: AuthEndpointsOptions,
   ) {}
+
+  private get loginAttempts() {
+    return this.options.loginAttempts;
+  }
 
   async register(email: string, password: string): Promise<User> {
     if (!this.options.registrationEnabled) {

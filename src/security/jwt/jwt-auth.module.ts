@@ -3,9 +3,9 @@ import { JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { KeyObject } from 'node:crypto';
 import { TransactionModule } from '../../database/transaction.module';
-import { jwtAuthOptionsCheck } from './jwt-auth-options.validation';
+import { optionsCheck } from '../../common/options/options-check.provider';
 import { ConfigurableJwtAuthModule } from './jwt-auth.module-definition';
-import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
+import { JWT_AUTH_OPTIONS, JwtAuthOptions, validateJwtAuthOptions } from './jwt-auth.options';
 import { JWT_ALGORITHM, JWT_KEY, jwtKeyProvider } from './jwt-key.provider';
 import { JwtStrategy } from './jwt.strategy';
 import { TokenService } from './token.service';
@@ -13,14 +13,13 @@ import { TokenService } from './token.service';
 /**
  * People (API2:2023): JWT access tokens checked against a live session, rotating refresh
  * tokens, logout. `JwtAuthModule.forRoot({ secret, issuer, audience, accessTtlSeconds,
- * refreshTtlSeconds })` needs only a global DataSource from the host; `endpoints: true` adds
- * the /v1/auth routes (see jwt-auth.module-definition.ts for what they need). Invalid options
- * stop the start.
+ * refreshTtlSeconds })` needs only a global DataSource from the host; AuthEndpointsModule adds
+ * the /v1/auth routes. Invalid options stop the start.
  */
 @Module({
   imports: [PassportModule, TransactionModule],
   providers: [
-    jwtAuthOptionsCheck, // issuer, audience, TTLs: a bad one stops the start
+    optionsCheck(JWT_AUTH_OPTIONS, validateJwtAuthOptions), // a bad one stops the start
     jwtKeyProvider, // the secret: a short one stops the start
     {
       // One signer/verifier with the algorithm, issuer and audience pinned.

@@ -9,7 +9,7 @@ import { AuthSession } from './auth-session.entity';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { TokenPairResponse } from './dto/token-pair.response';
 import { RefreshToken } from './refresh-token.entity';
-import { newOpaqueToken, sha256 } from './secure-token';
+import { newOpaqueToken, sha256 } from '../../common/crypto/secure-token';
 
 const REFRESH_PREFIX = 'wxr_';
 

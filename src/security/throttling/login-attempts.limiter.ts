@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { COUNTER_STORAGE, CounterStorage } from './counter-storage';
 import { TooManyRequestsProblem } from './too-many-requests.problem';
-import { THROTTLING_OPTIONS, ThrottlingOptions } from './throttling.module-definition';
+import { THROTTLING_OPTIONS, ThrottlingOptions } from './throttling.options';
 
 const WINDOW_MS = 15 * 60_000;
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { normalizeIp } from '@nestjs/throttler';
 import { COUNTER_STORAGE, CounterStorage } from './counter-storage';
 import { TooManyRequestsProblem } from './too-many-requests.problem';
-import { THROTTLING_OPTIONS, ThrottlingOptions } from './throttling.module-definition';
+import { THROTTLING_OPTIONS, ThrottlingOptions } from './throttling.options';
 
 /** The per-IP window, shared with the guard's `ip` throttler (one budget per client). */
 export const IP_WINDOW_MS = 60_000;

@@ -7,13 +7,14 @@ import { IdentityThrottlerGuard } from './identity-throttler.guard';
 import { LoginAttemptsLimiter } from './login-attempts.limiter';
 import { PreRoutingIpLimiter } from './pre-routing-ip.limiter';
 import { RedisCounterStorage } from './redis.storage';
-import { throttlingOptionsCheck } from './throttling-options.validation';
+import { optionsCheck } from '../../common/options/options-check.provider';
+import { ConfigurableThrottlingModule } from './throttling.module-definition';
 import {
-  ConfigurableThrottlingModule,
   THROTTLING_OPTIONS,
   ThrottlingOptions,
-} from './throttling.module-definition';
-import { buildThrottlerOptions } from './throttling.options';
+  validateThrottlingOptions,
+} from './throttling.options';
+import { buildThrottlerOptions } from './throttlers';
 
 /**
  * Rate limiting (API4:2023, API6:2023): per IP before authentication, per identity after it,
@@ -30,7 +31,7 @@ import { buildThrottlerOptions } from './throttling.options';
     }),
   ],
   providers: [
-    throttlingOptionsCheck, // every limit a positive integer: a bad one stops the start
+    optionsCheck(THROTTLING_OPTIONS, validateThrottlingOptions), // a bad limit stops the start
     {
       // Redis counters when a client is given (shared by all instances), else in-process ones.
       provide: COUNTER_STORAGE,

@@ -1,76 +1,62 @@
-import { ExecutionContext } from '@nestjs/common';
-import { ThrottlerModuleOptions } from '@nestjs/throttler';
-import type { Principal } from '../authorization/principal';
-import { CounterStorage } from './counter-storage';
-import { flowOf } from './rate-limit-flow.decorator';
-import { IP_WINDOW_MS, countedBeforeRouting } from './pre-routing-ip.limiter';
-import type { RateLimits } from './throttling.module-definition';
+import type Redis from 'ioredis';
+import { OptionProblems } from '../../common/options/option-problems';
+import { ROLES, Role } from '../../users/user.entity';
 
-const MINUTE = 60_000;
-
-function principalOf(context: ExecutionContext): Principal | undefined {
-  return context.switchToHttp().getRequest<{ user?: Principal }>().user;
+/** Requests allowed per window. Windows: 1 minute unless the name says otherwise. */
+export interface RateLimits {
+  /** Every request, per client IP. */
+  perIpPerMinute: number;
+  /** Per user, by role: every role needs its limit. */
+  perRolePerMinute: Record<Role, number>;
+  /** Per API key without a limit of its own. */
+  perApiKeyPerMinute: number;
+  /** Login requests (`@RateLimitedFlow('login')`), per client IP. */
+  loginPerIpPer15Minutes: number;
+  /** Failed logins per account (LoginAttemptsLimiter), whatever the IP. */
+  loginFailuresPerEmailPer15Minutes: number;
+  /** Registrations (`@RateLimitedFlow('register')`), per client IP. */
+  registerPerIpPerHour: number;
+  /** API-key creations and rotations (`@RateLimitedFlow('api-key-issue')`), per identity. */
+  apiKeyIssuePerHour: number;
 }
 
-/** user:<id> or key:<api-key id>: the identity a post-authentication limit counts against. */
-export function identityTracker(req: { user?: Principal }): string {
-  const p = req.user;
-  if (!p) return 'anonymous';
-  return p.kind === 'user' ? `user:${p.userId}` : `key:${p.apiKeyId}`;
+/** Settings of the throttling layer (see README "Settings"). */
+export interface ThrottlingOptions {
+  /** Requests allowed per window, per IP, per identity and per sensitive flow; all required. */
+  limits: RateLimits;
+  /** A connected client: counters shared by every instance. Absent or null: in this process. */
+  redis?: Redis | null;
 }
 
-function identityLimit(limits: RateLimits, principal: Principal | undefined): number {
-  if (!principal) return limits.perIpPerMinute;
-  if (principal.kind === 'user') return limits.perRolePerMinute[principal.role];
-  return principal.rateLimitPerMinute ?? limits.perApiKeyPerMinute;
-}
+/** Injection token of the options. */
+export const THROTTLING_OPTIONS = Symbol('THROTTLING_OPTIONS');
+
+/** Every limit but the per-role ones, which are checked role by role. */
+const LIMITS = [
+  'perIpPerMinute',
+  'perApiKeyPerMinute',
+  'loginPerIpPer15Minutes',
+  'loginFailuresPerEmailPer15Minutes',
+  'registerPerIpPerHour',
+  'apiKeyIssuePerHour',
+] as const;
 
 /**
- * Every named limit of the app. Keys are `<throttler>:<tracker>`, not per route: a client's
- * budget is shared across all routes, as "600 requests a minute" means to an operator.
+ * Fails closed on limits that would never block: `hits > NaN` (or `> undefined`) is never true,
+ * so a missing, NaN or non-numeric limit, or a role missing from perRolePerMinute, would let
+ * every request through and never engage the per-account login lock. 0 or below is refused too.
  */
-export function buildThrottlerOptions(
-  limits: RateLimits,
-  storage: CounterStorage,
-): ThrottlerModuleOptions {
-  const onlyFlow = (flow: string) => (ctx: ExecutionContext) => flowOf(ctx) !== flow;
-  return {
-    storage,
-    generateKey: (_context, tracker, name) => `${name}:${tracker}`,
-    throttlers: [
-      {
-        name: 'ip',
-        ttl: IP_WINDOW_MS,
-        limit: limits.perIpPerMinute,
-        // Already counted in front of the parser (pre-routing-ip.limiter.ts): once is enough.
-        skipIf: (ctx) => countedBeforeRouting(ctx.switchToHttp().getRequest<object>()),
-      },
-      {
-        name: 'login-ip',
-        ttl: 15 * MINUTE,
-        limit: limits.loginPerIpPer15Minutes,
-        skipIf: onlyFlow('login'),
-      },
-      {
-        name: 'register-ip',
-        ttl: 60 * MINUTE,
-        limit: limits.registerPerIpPerHour,
-        skipIf: onlyFlow('register'),
-      },
-      {
-        name: 'identity',
-        ttl: MINUTE,
-        limit: (ctx: ExecutionContext) => identityLimit(limits, principalOf(ctx)),
-        skipIf: (ctx) => principalOf(ctx) === undefined,
-        getTracker: identityTracker,
-      },
-      {
-        name: 'api-key-issue',
-        ttl: 60 * MINUTE,
-        limit: limits.apiKeyIssuePerHour,
-        skipIf: (ctx) => principalOf(ctx) === undefined || flowOf(ctx) !== 'api-key-issue',
-        getTracker: identityTracker,
-      },
-    ],
-  };
+export function validateThrottlingOptions(options: ThrottlingOptions): void {
+  const check = new OptionProblems('ThrottlingModule');
+  const limits = options.limits as Partial<ThrottlingOptions['limits']> | undefined;
+  if (typeof limits !== 'object' || limits === null) {
+    check.add('limits', 'is required');
+    return check.throwIfAny();
+  }
+  for (const name of LIMITS) check.positiveInteger(`limits.${name}`, limits[name]);
+  const perRole: Partial<Record<Role, unknown>> = limits.perRolePerMinute ?? {};
+  for (const role of ROLES) {
+    check.positiveInteger(`limits.perRolePerMinute.${role}`, perRole[role]);
+  }
+  check.throwIfAny();
 }

@@ -11,5 +11,7 @@ export class TooManyRequestsProblem extends ProblemException {
       `Rate limit exceeded; retry after ${retryAfterSeconds} seconds.`,
     );
     this.headers['Retry-After'] = String(retryAfterSeconds);
+    this.auditReason = `limit ${limitName}`;
+    this.auditDetails = { limit: limitName };
   }
 }

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
-import { APP_PIPE } from '@nestjs/core';
-import { createValidationPipe } from './validation.pipe';
+import { VALIDATION_PIPE, createValidationPipe } from './validation.pipe';
 
 /**
- * Validation (API3, API4, API8:2023): registers the strict ValidationPipe as a global pipe
- * (APP_PIPE) for every route of the host. No settings: the pipe's options are fixed (see
- * README "Settings"). A rejection is a ValidationProblem, which renders as a problem body
- * listing the fields with or without the app's problem+json filter.
+ * Validation (API3, API4, API8:2023): the strict ValidationPipe, for the host to register as its
+ * global pipe, `{ provide: APP_PIPE, useExisting: VALIDATION_PIPE }` (this app: request-pipeline.ts).
+ * No settings: the pipe's options are fixed (see README "Settings"). A rejection is a
+ * ValidationProblem, which renders as a problem body listing the fields with or without the
+ * app's problem+json filter.
  */
 @Module({
-  providers: [{ provide: APP_PIPE, useFactory: createValidationPipe }],
+  providers: [{ provide: VALIDATION_PIPE, useFactory: createValidationPipe }],
+  exports: [VALIDATION_PIPE],
 })
 export class ValidationModule {}

@@ -9,6 +9,9 @@ import { ValidationProblem } from '../../common/problem-details/problem.exceptio
  * Types are converted only where a DTO says so with @Type/@Transform: implicit conversion
  * would turn the query string "false" into `true`.
  */
+/** Injection token of the configured pipe (ValidationModule provides it). */
+export const VALIDATION_PIPE = Symbol('VALIDATION_PIPE');
+
 export function createValidationPipe(): ValidationPipe {
   return new StrictValidationPipe({
     whitelist: true,

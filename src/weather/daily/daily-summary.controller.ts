@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Credentials, Scopes } from '../../security/authorization/policy.decorators';
+import { Credentials } from '../../security/authorization/policy.decorators';
+import { WeatherScopes } from '../weather-scopes';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { StationsService } from '../stations/stations.service';
@@ -19,7 +20,7 @@ export class DailySummaryController {
 
   @Get()
   @Credentials('user', 'api-key')
-  @Scopes('observations:read')
+  @WeatherScopes('observations:read')
   @ApiOperation({
     summary:
       'Daily min/max/mean temperature, precipitation and count per local calendar day (at most 366 days)',

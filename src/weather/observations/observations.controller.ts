@@ -10,7 +10,9 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../security/authorization/current-principal.decorator';
 import { assertCanManage } from '../../security/authorization/ownership';
-import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
+import { Credentials, Roles } from '../../security/authorization/policy.decorators';
+import { mayActOn } from '../../security/api-key/api-key-binding';
+import { WeatherScopes } from '../weather-scopes';
 import type { Principal } from '../../security/authorization/principal';
 import { AuditNote, AuditNoteParam, Audited } from '../../security/audit/audited.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
@@ -36,7 +38,7 @@ export class ObservationsController {
   @Post()
   @Credentials('user', 'api-key')
   @Roles('operator', 'admin')
-  @Scopes('observations:write')
+  @WeatherScopes('observations:write')
   @Audited('observations.ingested', 'observations.ingest.failed', 'station')
   @ApiOperation({
     summary: `Ingest one observation, or a batch of up to ${MAX_BATCH} (all or nothing)`,
@@ -77,16 +79,14 @@ export class ObservationsController {
     note.details = { count: items.length };
     const station = await this.stations.get(id);
     // A key bound to one station writes only there; any writer must manage the station.
-    if (caller.kind === 'api-key' && caller.stationId !== null && caller.stationId !== station.id) {
-      throw new NotFoundException('Station not found.');
-    }
+    if (!mayActOn(caller, station.id)) throw new NotFoundException('Station not found.');
     assertCanManage(caller, station.ownerId, 'Station');
     return { count: await this.observations.ingest(station.id, items) };
   }
 
   @Get()
   @Credentials('user', 'api-key')
-  @Scopes('observations:read')
+  @WeatherScopes('observations:read')
   @ApiOperation({
     summary: 'Observations in a time range (at most 31 days), oldest first, keyset-paginated',
   })
@@ -103,7 +103,7 @@ export class ObservationsController {
 
   @Get('latest')
   @Credentials('user', 'api-key')
-  @Scopes('observations:read')
+  @WeatherScopes('observations:read')
   @ApiOperation({ summary: 'The most recent observation of a station' })
   @ApiOkResponse({ type: ObservationResponse })
   @ApiProblems(400, 404)

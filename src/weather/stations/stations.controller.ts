@@ -9,7 +9,8 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../security/authorization/current-principal.decorator';
 import { assertCanManage } from '../../security/authorization/ownership';
-import { Credentials, Roles, Scopes } from '../../security/authorization/policy.decorators';
+import { Credentials, Roles } from '../../security/authorization/policy.decorators';
+import { WeatherScopes } from '../weather-scopes';
 import type { UserPrincipal } from '../../security/authorization/principal';
 import { Audited } from '../../security/audit/audited.decorator';
 import { toPage } from '../../common/pagination/page.query';
@@ -29,7 +30,7 @@ export class StationsController {
 
   @Get()
   @Credentials('user', 'api-key')
-  @Scopes('stations:read')
+  @WeatherScopes('stations:read')
   @ApiOperation({ summary: 'List stations (filter by code, name substring, bounding box)' })
   @ApiOkResponse({ type: StationPage })
   @ApiProblems(400)
@@ -39,7 +40,7 @@ export class StationsController {
 
   @Get(':id')
   @Credentials('user', 'api-key')
-  @Scopes('stations:read')
+  @WeatherScopes('stations:read')
   @ApiOperation({ summary: 'Get one station' })
   @ApiOkResponse({ type: StationResponse })
   @ApiProblems(400, 404)

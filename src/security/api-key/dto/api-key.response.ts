@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MAX_PAGE, PageInfo } from '../../../common/pagination/page.query';
-import { API_KEY_SCOPES, ApiKeyScope } from '../../authorization/principal';
+import type { ApiKeyScope } from '../../authorization/principal';
+import { MAX_SCOPES } from '../api-key.options';
 import { ApiKey } from '../api-key.entity';
 
 /** A key's metadata. Never its secret or hash. */
@@ -14,9 +15,8 @@ export class ApiKeyResponse {
   keyId!: string;
   @ApiProperty({ maxLength: 100 }) name!: string;
   @ApiProperty({ format: 'uuid' }) ownerId!: string;
-  @ApiProperty({ enum: API_KEY_SCOPES, isArray: true, maxItems: API_KEY_SCOPES.length })
-  scopes!: ApiKeyScope[];
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) stationId!: string | null;
+  @ApiProperty({ isArray: true, type: String, maxItems: MAX_SCOPES }) scopes!: ApiKeyScope[];
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) resourceId!: string | null;
   @ApiProperty({ nullable: true, type: Number }) rateLimitPerMinute!: number | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt!: string | null;
@@ -31,7 +31,7 @@ export class ApiKeyResponse {
       name: key.name,
       ownerId: key.ownerId,
       scopes: key.scopes,
-      stationId: key.stationId,
+      resourceId: key.resourceId,
       rateLimitPerMinute: key.rateLimitPerMinute,
       expiresAt: key.expiresAt?.toISOString() ?? null,
       revokedAt: key.revokedAt?.toISOString() ?? null,

@@ -6,8 +6,8 @@ import {
   ArrayUnique,
   IsArray,
   IsDate,
-  IsIn,
   IsInt,
+  Matches,
   Max,
   Min,
   IsString,
@@ -15,7 +15,8 @@ import {
   Length,
 } from 'class-validator';
 import { ToDate, ToLowerCaseUuid } from '../../../common/validation/transforms';
-import { API_KEY_SCOPES, ApiKeyScope } from '../../authorization/principal';
+import type { ApiKeyScope } from '../../authorization/principal';
+import { MAX_SCOPES, SCOPE_FORMAT } from '../api-key.options';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'Tegel data logger', minLength: 1, maxLength: 100 })
@@ -23,24 +24,30 @@ export class CreateApiKeyDto {
   @Length(1, 100)
   name!: string;
 
+  // The host's scope names are checked by ApiKeysService (they are options, not constants);
+  // the host's OpenAPI document lists them (documentApiKeyScopes).
   @ApiProperty({
-    enum: API_KEY_SCOPES,
     isArray: true,
-    maxItems: API_KEY_SCOPES.length,
+    type: String,
+    maxItems: MAX_SCOPES,
     example: ['observations:write'],
   })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(API_KEY_SCOPES.length)
+  @ArrayMaxSize(MAX_SCOPES)
   @ArrayUnique()
-  @IsIn(API_KEY_SCOPES, { each: true })
+  @IsString({ each: true })
+  @Matches(SCOPE_FORMAT, { each: true, message: 'each value in scopes must be a scope name' })
   scopes!: ApiKeyScope[];
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Bind the key to one station you manage' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Bind the key to one resource you manage (in this API: a station)',
+  })
   @Omittable()
   @IsUUID()
   @ToLowerCaseUuid()
-  stationId?: string;
+  resourceId?: string;
 
   @ApiPropertyOptional({
     minimum: 1,

@@ -15,9 +15,12 @@ export interface EventFacts {
   occurrences?: number;
 }
 
-/** Builds audit events from a request: the actor, where it came from, and what happened. */
+/**
+ * Builds audit events from a request: the actor, where it came from, and what happened. It
+ * writes nothing: the chain writer (in a transaction) or the buffer (batched) does.
+ */
 @Injectable()
-export class AuditRecorder {
+export class AuditEventBuilder {
   eventFor(request: object, facts: EventFacts): AuditEvent {
     const info = requestInfo(request);
     const note: AuditNote = auditNoteOf(request);

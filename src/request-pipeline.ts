@@ -1,0 +1,58 @@
+import type { Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { InFlightRequests } from './common/http/in-flight-requests';
+import {
+  inFlightMiddleware,
+  requestIdMiddleware,
+  requireJsonBody,
+} from './common/http/express-platform';
+import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
+import { HTTP_LOGGER, HttpLogger } from './logging/logging.module';
+import { AuditInterceptor } from './security/audit/audit.interceptor';
+import { AuthenticationGuard } from './security/authorization/authentication.guard';
+import { AuthorizationGuard } from './security/authorization/authorization.guard';
+import { ClientIpThrottlerGuard } from './security/throttling/client-ip-throttler.guard';
+import { IdentityThrottlerGuard } from './security/throttling/identity-throttler.guard';
+import { PreRoutingIpLimiter } from './security/throttling/pre-routing-ip.limiter';
+import { VALIDATION_PIPE } from './security/validation/validation.pipe';
+import { UsageInterceptor } from './usage/usage.interceptor';
+
+export const BODY_LIMIT = '100kb';
+
+/**
+ * The whole request pipeline, in the order a request meets it. The README's diagram is this
+ * file. Nothing registers itself elsewhere: each layer's module provides its piece, and only
+ * here is it put in place.
+ *
+ *  0. Security headers and CORS (SecurityHeadersModule, installed while the app is created, so
+ *     before everything below, and on every answer, a 413 or 404 too).
+ *  1. Platform middleware, before routing: installPlatformMiddleware() below.
+ *  2. Module middleware: request arrival time (ApiKeyModule, for rotation compare-and-swap).
+ *  3. Guards, interceptors, pipe and filter: REQUEST_PIPELINE below.
+ */
+export function installPlatformMiddleware(app: NestExpressApplication): void {
+  app.use(inFlightMiddleware(app.get(InFlightRequests))); // counted for a graceful shutdown
+  app.use(requestIdMiddleware); // the server's own id: even a rejected request is traceable
+  app.use(app.get<HttpLogger>(HTTP_LOGGER)); // one access-log line per request
+  // Per IP, before anything can refuse a request without routing it (415, 413, malformed
+  // JSON, 404): floods of those are limited too.
+  app.use(app.get(PreRoutingIpLimiter).middleware);
+  app.use(requireJsonBody); // 415 for a body that is not UTF-8 JSON
+  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true }); // 413 past the limit
+}
+
+/**
+ * Nest runs global guards, then interceptors (the first listed is outermost), then the pipe,
+ * the handler, and the filter for whatever was thrown; each in the order registered here.
+ */
+export const REQUEST_PIPELINE: Provider[] = [
+  { provide: APP_GUARD, useExisting: ClientIpThrottlerGuard }, // per IP, before anything else
+  { provide: APP_GUARD, useExisting: AuthenticationGuard }, // who is calling (default deny)
+  { provide: APP_GUARD, useExisting: AuthorizationGuard }, // may they call this route
+  { provide: APP_GUARD, useExisting: IdentityThrottlerGuard }, // per user / API key
+  { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor }, // @Audited outcome, in its transaction
+  { provide: APP_INTERCEPTOR, useExisting: UsageInterceptor }, // usage counters
+  { provide: APP_PIPE, useExisting: VALIDATION_PIPE }, // strict DTO validation
+  { provide: APP_FILTER, useExisting: ProblemDetailsFilter }, // every error as problem+json
+];
