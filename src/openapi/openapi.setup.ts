@@ -4,6 +4,7 @@ import { FLOW_THROTTLER, flowOfHandler } from '../security/throttling/rate-limit
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetails } from '../common/problem-details/problem-details';
 import { API_KEY_SCHEME, BEARER_SCHEME } from '../security/authorization/openapi-schemes';
+import { documentApiKeyScopes } from './api-key-scopes.openapi';
 import { applyApiConventions } from './openapi-conventions';
 
 export const DOCS_PATH = 'docs';
@@ -30,7 +31,9 @@ export function setupOpenApi(app: INestApplication): void {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
     .build();
   const document = applyApiConventions(
-    SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetails] }),
+    documentApiKeyScopes(
+      SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetails] }),
+    ),
     flowLimitsByOperationId(app),
   );
   SwaggerModule.setup(DOCS_PATH, app, document, {

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { requestInfo } from '../common/http/request-info';
 import { ErrorResponseEvents } from '../common/problem-details/error-response.events';
 import { DatabaseLifecycle } from '../database/database-lifecycle';
-import type { Principal } from '../security/authorization/principal';
+import { Principal, identityOf } from '../security/authorization/principal';
 
 const FLUSH_INTERVAL_MS = 5000;
 const HOUR_MS = 3_600_000;
@@ -51,12 +51,8 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy {
   record(request: object, status: number): void {
     const { route } = requestInfo(request);
     if (route === null) return;
-    const principal = (request as { user?: Principal }).user;
-    const [identityType, identityId] = !principal
-      ? ['anonymous', '-']
-      : principal.kind === 'user'
-        ? ['user', principal.userId]
-        : ['api-key', principal.apiKeyId];
+    const identity = identityOf((request as { user?: Principal }).user);
+    const [identityType, identityId] = [identity.type, identity.id ?? '-'];
     const hour = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS);
     const key = `${hour.getTime()}|${identityType}|${identityId}|${route}`;
     let counter = this.counters.get(key);

@@ -399,7 +399,7 @@ export async function snapshot(t: TestApp): Promise<Record<string, unknown>> {
     query(
       t,
       `SELECT id, key_id, secret_hash, previous_secret_hash, previous_expires_at, name, owner_id,
-              scopes, station_id, expires_at, revoked_at, rotated_at
+              scopes, resource_id, expires_at, revoked_at, rotated_at
          FROM api_keys ORDER BY id`,
     ),
     query(t, 'SELECT * FROM stations ORDER BY id'),

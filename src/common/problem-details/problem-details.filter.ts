@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemType } from './problem-details';
-import { ProblemException } from './problem.exception';
+import { ProblemBody, ProblemException } from './problem.exception';
 import { requestIdOf } from '../http/request-id';
 import { ErrorResponseEvents } from './error-response.events';
 import { ServiceUnavailableProblem, isDatabaseUnavailable } from './service-unavailable';
@@ -55,16 +55,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     this.events.emit({ exception, status: problem.status, request });
   }
 
-  private toProblem(exception: unknown): Omit<ProblemDetails, 'instance' | 'requestId'> {
-    if (exception instanceof ProblemException) {
-      return {
-        type: exception.problemType,
-        title: exception.title,
-        status: exception.getStatus(),
-        detail: exception.detail,
-        ...(exception.fieldErrors ? { errors: exception.fieldErrors } : {}),
-      };
-    }
+  private toProblem(exception: unknown): ProblemBody {
+    if (exception instanceof ProblemException) return exception.getResponse();
     // The platform's own parser errors arrive wrapped (Nest maps them to HttpException with the
     // original as `cause`); answer them with our wording, not the parser's message.
     const platformError = asHttpClientError(
@@ -110,9 +102,7 @@ function httpExceptionDetail(exception: HttpException, status: number): string {
  * Errors raised by the HTTP platform's body parser: http-errors objects with a 4xx status and a
  * `type` such as `entity.too.large`. Their messages can echo parser internals; we write our own.
  */
-function asHttpClientError(
-  exception: unknown,
-): Omit<ProblemDetails, 'instance' | 'requestId'> | undefined {
+function asHttpClientError(exception: unknown): ProblemBody | undefined {
   if (typeof exception !== 'object' || exception === null) return undefined;
   const { status, type } = exception as { status?: unknown; type?: unknown };
   if (typeof status !== 'number' || status < 400 || status > 499 || typeof type !== 'string') {

@@ -1,5 +1,8 @@
 import { HttpException } from '@nestjs/common';
-import { FIELD_ERROR_LIMITS, FieldError, ProblemType } from './problem-details';
+import { FIELD_ERROR_LIMITS, FieldError, ProblemDetails, ProblemType } from './problem-details';
+
+/** A problem body before the filter adds where and which request: RFC 9457's core fields. */
+export type ProblemBody = Omit<ProblemDetails, 'instance' | 'requestId'>;
 
 /**
  * An HttpException that carries the problem type and field errors to the filter.
@@ -26,10 +29,11 @@ export class ProblemException extends HttpException {
   }
 
   /**
-   * What Nest's built-in exception filter sends when the host has no ProblemDetailsFilter (a
-   * security layer used alone): the same problem fields, so field errors are not lost.
+   * The problem fields, built here only: the app's ProblemDetailsFilter adds instance and
+   * requestId to them, and Nest's built-in filter (a security layer used alone) sends them as
+   * they are, so field errors are not lost either way.
    */
-  override getResponse(): object {
+  override getResponse(): ProblemBody {
     return {
       type: this.problemType,
       title: this.title,

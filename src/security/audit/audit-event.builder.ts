@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { requestInfo } from '../../common/http/request-info';
-import type { Principal } from '../authorization/principal';
+import { Principal, identityOf } from '../authorization/principal';
 import { ANONYMOUS, AuditActor, AuditEvent, outcomeForStatus } from './audit-event';
 import { AuditNote, auditNoteOf } from './audited.decorator';
 import { boundedEvent } from './audit-sanitise';
@@ -55,8 +55,8 @@ function withClientRequestId(
 /** A key is recorded by its id (never its secret); a person by user id. */
 export function actorOf(principal: Principal | undefined): AuditActor {
   if (!principal) return ANONYMOUS;
-  if (principal.kind === 'user') {
-    return { type: 'user', id: principal.userId, role: principal.role, method: 'jwt' };
-  }
-  return { type: 'api-key', id: principal.apiKeyId, role: principal.ownerRole, method: 'api-key' };
+  const { type, id } = identityOf(principal);
+  return principal.kind === 'user'
+    ? { type, id, role: principal.role, method: 'jwt' }
+    : { type, id, role: principal.ownerRole, method: 'api-key' };
 }

@@ -1,5 +1,15 @@
-export type ActorType = 'user' | 'api-key' | 'anonymous';
-export type AuditOutcome = 'success' | 'denied' | 'invalid' | 'throttled' | 'error';
+import { IDENTITY_TYPES, IdentityType } from '../authorization/principal';
+
+/** Who can act, and how a request can end: the one list each (DTOs, entity, and the migration's CHECKs agree). */
+export const ACTOR_TYPES = IDENTITY_TYPES;
+export const AUDIT_OUTCOMES = ['success', 'denied', 'invalid', 'throttled', 'error'] as const;
+export type ActorType = IdentityType;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** `'a', 'b'` for a CHECK (x IN (...)) built from one of the lists above. */
+export function sqlList(values: readonly string[]): string {
+  return values.map((v) => `'${v}'`).join(', ');
+}
 
 export interface AuditActor {
   type: ActorType;

@@ -1,15 +1,12 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { ActorType, AuditOutcome } from './audit-event';
+import { ACTOR_TYPES, AUDIT_OUTCOMES, ActorType, AuditOutcome, sqlList } from './audit-event';
 
 // Constraint and index names match migrations/, the source of truth. The append-only
 // trigger has no TypeORM counterpart and lives in the migration alone.
 /** One audit record. Rows are only ever inserted; a trigger rejects UPDATE and DELETE. */
 @Entity({ name: 'audit_log' })
-@Check('audit_log_actor_type_check', `actor_type IN ('user', 'api-key', 'anonymous')`)
-@Check(
-  'audit_log_outcome_check',
-  `outcome IN ('success', 'denied', 'invalid', 'throttled', 'error')`,
-)
+@Check('audit_log_actor_type_check', `actor_type IN (${sqlList(ACTOR_TYPES)})`)
+@Check('audit_log_outcome_check', `outcome IN (${sqlList(AUDIT_OUTCOMES)})`)
 @Index('audit_log_actor_idx', ['actorId', 'id'])
 @Index('audit_log_action_idx', ['action', 'id'])
 @Index('audit_log_time_idx', ['occurredAt'])

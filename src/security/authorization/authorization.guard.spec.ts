@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { AuthorizationGuard } from './authorization.guard';
 import { Credentials, Public, Roles, Scopes } from './policy.decorators';
 import type { ApiKeyPrincipal, ApiKeyScope, Principal, UserPrincipal } from './principal';
-import { ForbiddenProblem, UnauthenticatedProblem } from './unauthenticated.problem';
+import { ForbiddenProblem } from './forbidden.problem';
+import { UnauthenticatedProblem } from './unauthenticated.problem';
 import type { Role } from '../../users/user.entity';
 
 /**

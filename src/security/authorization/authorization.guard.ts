@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Principal } from './principal';
 import { readPolicy } from './route-policy';
-import { ForbiddenProblem, UnauthenticatedProblem } from './unauthenticated.problem';
+import { ForbiddenProblem } from './forbidden.problem';
+import { UnauthenticatedProblem } from './unauthenticated.problem';
 
 /**
  * Global, after authentication: function-level authorization (API5:2023). The caller is

@@ -29,3 +29,18 @@ export interface ApiKeyPrincipal {
 
 export type Principal = UserPrincipal | ApiKeyPrincipal;
 export type CredentialKind = Principal['kind'];
+
+/** Who is calling, as every layer that counts or records callers names them. */
+export type IdentityType = CredentialKind | 'anonymous';
+export const IDENTITY_TYPES: readonly IdentityType[] = ['user', 'api-key', 'anonymous'];
+
+/** The one mapping from a principal to its identity: rate limits, usage and audit share it. */
+export function identityOf(principal: Principal | undefined): {
+  type: IdentityType;
+  id: string | null;
+} {
+  if (!principal) return { type: 'anonymous', id: null };
+  return principal.kind === 'user'
+    ? { type: 'user', id: principal.userId }
+    : { type: 'api-key', id: principal.apiKeyId };
+}

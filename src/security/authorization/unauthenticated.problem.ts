@@ -17,9 +17,3 @@ export class UnauthenticatedProblem extends ProblemException {
  */
 export const TWO_CREDENTIALS_DETAIL =
   'More than one credential was sent (for example both a bearer token and an API key); send exactly one.';
-
-export class ForbiddenProblem extends ProblemException {
-  constructor(detail = 'You are not allowed to do this.') {
-    super(403, 'Forbidden', detail);
-  }
-}

@@ -1,6 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
 import { ThrottlerModuleOptions } from '@nestjs/throttler';
-import type { Principal } from '../authorization/principal';
+import { Principal, identityOf } from '../authorization/principal';
 import { CounterStorage } from './counter-storage';
 import { flowOf } from './rate-limit-flow.decorator';
 import { IP_WINDOW_MS, countedBeforeRouting } from './pre-routing-ip.limiter';
@@ -14,9 +14,8 @@ function principalOf(context: ExecutionContext): Principal | undefined {
 
 /** user:<id> or key:<api-key id>: the identity a post-authentication limit counts against. */
 export function identityTracker(req: { user?: Principal }): string {
-  const p = req.user;
-  if (!p) return 'anonymous';
-  return p.kind === 'user' ? `user:${p.userId}` : `key:${p.apiKeyId}`;
+  const { type, id } = identityOf(req.user);
+  return type === 'anonymous' ? type : `${type === 'user' ? 'user' : 'key'}:${id}`;
 }
 
 function identityLimit(limits: RateLimits, principal: Principal | undefined): number {

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IDENTITY_TYPES } from '../../security/authorization/principal';
 
 /** Key usage covers at most 31 days: one row per hour and route (fewer than 40 routes). */
 export const USAGE_KEY_RANGE_DAYS = 31;
@@ -30,7 +31,7 @@ export class EndpointTotal {
 }
 
 export class CallerTotal {
-  @ApiProperty({ enum: ['user', 'api-key', 'anonymous'] }) identityType!: string;
+  @ApiProperty({ enum: IDENTITY_TYPES }) identityType!: string;
   @ApiProperty({ maxLength: 64 }) identityId!: string;
   @ApiProperty() requests!: number;
   @ApiProperty() errors!: number;

@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { AUDIT_OUTCOMES, AuditOutcome } from '../audit-event';
 import { ToDate, ToInt } from '../../../common/validation/transforms';
-
-const OUTCOMES = ['success', 'denied', 'invalid', 'throttled', 'error'] as const;
 
 export class AuditLogQuery {
   @ApiPropertyOptional({
@@ -21,10 +20,10 @@ export class AuditLogQuery {
   @Matches(/^[a-z_.]{1,64}$/)
   action?: string;
 
-  @ApiPropertyOptional({ enum: OUTCOMES })
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
   @IsOptional()
-  @IsIn(OUTCOMES)
-  outcome?: (typeof OUTCOMES)[number];
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: AuditOutcome;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()

@@ -1,18 +1,19 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ACTOR_TYPES, AUDIT_OUTCOMES } from '../audit-event';
 import { AuditLogEntry } from '../audit-log.entity';
 
 export class AuditLogRecord {
   @ApiProperty({ pattern: '^[0-9]{1,19}$', maxLength: 19 }) id!: string;
   @ApiProperty({ format: 'date-time' }) occurredAt!: string;
   @ApiProperty({ nullable: true, type: String, maxLength: 64 }) requestId!: string | null;
-  @ApiProperty({ enum: ['user', 'api-key', 'anonymous'] }) actorType!: string;
+  @ApiProperty({ enum: ACTOR_TYPES }) actorType!: string;
   @ApiProperty({ nullable: true, type: String, maxLength: 64 }) actorId!: string | null;
   @ApiProperty({ nullable: true, type: String, maxLength: 16 }) actorRole!: string | null;
   @ApiProperty({ nullable: true, type: String, maxLength: 16 }) authMethod!: string | null;
   @ApiProperty({ maxLength: 64 }) action!: string;
   @ApiProperty({ nullable: true, type: String, maxLength: 32 }) resourceType!: string | null;
   @ApiProperty({ nullable: true, type: String, maxLength: 64 }) resourceId!: string | null;
-  @ApiProperty({ enum: ['success', 'denied', 'invalid', 'throttled', 'error'] }) outcome!: string;
+  @ApiProperty({ enum: AUDIT_OUTCOMES }) outcome!: string;
   @ApiProperty() httpStatus!: number;
   @ApiProperty({ nullable: true, type: String, maxLength: 200 }) reason!: string | null;
   @ApiProperty({ nullable: true, type: String, maxLength: 64 }) clientIp!: string | null;
