@@ -39,7 +39,7 @@ describe('demo data (e2e)', () => {
     const key = await request(t.server)
       .post('/v1/api-keys')
       .set(t.auth)
-      .send({ name: 'logger', scopes: ['observations:read'], stationId: station.id });
+      .send({ name: 'logger', scopes: ['observations:read'], resourceId: station.id });
     expect(key.status).toBe(201);
     const end = new Date('2026-11-20T12:00:00Z');
     await t.app.get(DemoSeedService).seed(end);

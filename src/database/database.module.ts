@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { GracefulShutdown } from '../common/http/graceful-shutdown';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -25,6 +25,8 @@ import { TransactionModule } from './transaction.module';
   exports: [DataSource, TransactionModule, DatabaseLifecycle],
 })
 export class DatabaseModule implements OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly lifecycle: DatabaseLifecycle,
@@ -32,8 +34,14 @@ export class DatabaseModule implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.lifecycle.runBeforeClose();
-    await this.dataSource.destroy();
-    this.shutdown?.finished();
+    try {
+      await this.lifecycle.runBeforeClose();
+      await this.dataSource.destroy();
+    } catch (error) {
+      // Still the last line: a shutdown that failed to close the database must say so and end.
+      this.logger.error({ err: error }, 'Closing the database failed');
+    } finally {
+      await this.shutdown?.finished();
+    }
   }
 }

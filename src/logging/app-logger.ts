@@ -9,6 +9,15 @@ import type { Level, Logger } from 'pino';
 export class AppLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
 
+  /**
+   * Writes out what pino still buffers. Stdout is asynchronous, and Nest ends a shutdown by
+   * re-raising the signal, which kills the process without an 'exit' event: the last lines
+   * (the shutdown's own) would be lost without this.
+   */
+  flush(): Promise<void> {
+    return new Promise((resolve) => this.pino.flush(() => resolve()));
+  }
+
   log(message: unknown, ...params: unknown[]): void {
     this.write('info', message, params);
   }

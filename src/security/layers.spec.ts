@@ -12,6 +12,7 @@ const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
 const LAYERS = ['headers', 'validation', 'api-key', 'jwt', 'authorization', 'throttling', 'audit'];
 const README_SECTIONS = [
+  '## At a glance',
   '## Threat',
   '## How a request flows through it',
   '## Use it in another Nest app',

@@ -141,7 +141,7 @@ describe('API1 stations: operator B and operator A’s station (e2e)', () => {
       request(t.server)
         .post('/v1/api-keys')
         .set(opB.auth)
-        .send({ name: 'borrowed', scopes: ['observations:write'], stationId: stationA.id }),
+        .send({ name: 'borrowed', scopes: ['observations:write'], resourceId: stationA.id }),
     );
     expectProblem(res, 404);
     expect(await countWhere(t, 'api_keys', 'owner_id = $1', [opB.id])).toBe(1);

@@ -1,4 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AppLogger } from '../../logging/app-logger';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -20,6 +21,7 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     private readonly inFlight: InFlightRequests,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly appLogger?: AppLogger,
   ) {}
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
@@ -39,8 +41,9 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   }
 
   /** The last line of shutdown (DatabaseModule calls it once the database is closed). */
-  finished(): void {
+  async finished(): Promise<void> {
     if (this.startedAt === undefined) return;
     this.logger.log(`Shutdown finished in ${Date.now() - this.startedAt} ms`);
+    await this.appLogger?.flush();
   }
 }
