@@ -7,10 +7,12 @@ import {
 } from '../../src/security/audit/audit-buffer';
 import type { AuditEvent } from '../../src/security/audit/audit-event';
 import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
+import { CreatedKey, createKey } from '../support/api-keys';
+import { AuditRow, auditRows, flushAudit } from '../support/audit';
+import { query } from '../support/database';
+import { SignedInUser, signedInUser } from '../support/sign-in';
+import { stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import { CreatedKey, SignedInUser, query } from '../support/identity-helpers';
-import { AuditRow, auditRows, createKey, flushAudit, signUp } from '../support/abuse-helpers';
-import { stationBody } from '../support/weather-helpers';
 
 /**
  * Issue 9 section 1: one unstorable value must not stop the audit pipeline. Repros: a 100-char
@@ -26,8 +28,8 @@ let stationId: string;
 
 beforeAll(async () => {
   t = await startTestApp({ AUDIT_QUEUE_MAX_RECORDS: String(MAX_QUEUE) });
-  operator = await signUp(t, 'operator');
-  viewer = await signUp(t, 'viewer');
+  operator = await signedInUser(t, 'operator', { fromAnyIp: true });
+  viewer = await signedInUser(t, 'viewer', { fromAnyIp: true });
   key = await createKey(t, operator.auth, { scopes: ['observations:write'] });
   const station = await request(t.server)
     .post('/v1/stations')
