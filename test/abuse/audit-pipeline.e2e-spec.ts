@@ -13,6 +13,7 @@ import { query } from '../support/database';
 import { SignedInUser, signedInUser } from '../support/sign-in';
 import { stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
 
 /**
  * Issue 9 section 1: one unstorable value must not stop the audit pipeline. Repros: a 100-char
@@ -44,12 +45,15 @@ async function writtenByTimer(
   where: FindOptionsWhere<AuditLogEntry>,
   timeoutMs = 10_000,
 ): Promise<AuditRow[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await auditRows(t, where);
-    if (rows.length > 0 || Date.now() > deadline) return rows;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const rows = await waitFor(
+    'the buffer timer to write audit rows',
+    async () => {
+      const found = await auditRows(t, where);
+      return found.length > 0 ? found : undefined;
+    },
+    { timeoutMs, onTimeout: 'return' },
+  );
+  return rows ?? [];
 }
 
 const verify = (q: Record<string, string> = {}) =>
