@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { stationBody } from './support/fixtures';
+import { stationBody } from './support/stations';
 import { TestApp, startTestApp } from './support/test-app';
 
 describe('a change never exists without its audit record (e2e)', () => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
+import { stationBody } from './support/stations';
 import { TestApp, startTestApp } from './support/test-app';
-import { stationBody } from './support/fixtures';
 
 // Two app instances need one shared database: a PostgreSQL server. (Embedded PGlite belongs to
 // one process, so this file only runs when DATABASE_URL is set, as in CI's second pass.)

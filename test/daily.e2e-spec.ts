@@ -1,14 +1,9 @@
+import { countRows } from './support/database';
+import { v1 } from './support/http';
+import { ingest, observationBody } from './support/observations';
+import { expectProblem, expectValidationProblem } from './support/problems';
+import { StationJson, createStation } from './support/stations';
 import { TestApp, startTestApp } from './support/test-app';
-import {
-  StationJson,
-  countRows,
-  createStation,
-  expectProblem,
-  expectValidationProblem,
-  ingest,
-  observationBody,
-  v1,
-} from './support/weather-helpers';
 
 const UNKNOWN_ID = '3f6c1c7e-8f3b-4c36-9a7e-0b7d2b1f4c11';
 

@@ -1,18 +1,13 @@
 import request from 'supertest';
 import type { Response } from 'supertest';
+import { auditRows, flushAudit, waitForAuditOf } from './support/audit';
+import { countRows } from './support/database';
+import { v1 } from './support/http';
+import { expectNoLeaks } from './support/leaks';
+import { ingest, observationBody } from './support/observations';
+import { PROBLEM_CONTENT_TYPE, expectProblem } from './support/problems';
+import { createStation, stationBody } from './support/stations';
 import { TEST_ADMIN, TestApp, startTestApp } from './support/test-app';
-import { auditRows, flushAudit, waitForAuditOf } from './support/abuse-helpers';
-import {
-  PROBLEM_CONTENT_TYPE,
-  countRows,
-  createStation,
-  expectNoLeaks,
-  expectProblem,
-  ingest,
-  observationBody,
-  stationBody,
-  v1,
-} from './support/weather-helpers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UNKNOWN_ID = '3f6c1c7e-8f3b-4c36-9a7e-0b7d2b1f4c11';

@@ -1,18 +1,16 @@
-import { TestApp, startTestApp } from './support/test-app';
+import { countRows } from './support/database';
+import { v1 } from './support/http';
 import {
-  StationJson,
-  countRows,
-  createStation,
-  expectProblem,
-  expectValidationProblem,
   forgeCursor,
   ingest,
   isoWithOffset,
   minutesFromNow,
   observationBody,
   timeSeries,
-  v1,
-} from './support/weather-helpers';
+} from './support/observations';
+import { expectProblem, expectValidationProblem } from './support/problems';
+import { StationJson, createStation } from './support/stations';
+import { TestApp, startTestApp } from './support/test-app';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

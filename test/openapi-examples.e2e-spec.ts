@@ -1,7 +1,7 @@
 import request from 'supertest';
+import { OpenApiDocument, documentedOperations, openApiDocument } from './support/openapi';
+import { bearerHeader } from './support/sign-in';
 import { TestApp, startTestApp } from './support/test-app';
-import { documentedOperations, openApiDocument, OpenApiDocument } from './support/security-helpers';
-import { bearerHeader } from './support/identity-helpers';
 
 /**
  * A newcomer presses "Try it out" in Swagger UI on the demo database: every request example in

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
+import { expectProblem } from './support/problems';
 import { TestApp, startTestApp } from './support/test-app';
-import { expectProblem } from './support/weather-helpers';
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'options', 'head', 'trace'];
 

@@ -1,17 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { countRows } from './support/database';
+import { v1 } from './support/http';
+import { ingest, observationBody, timeSeries } from './support/observations';
+import { expectProblem } from './support/problems';
+import { createStation, stationBody } from './support/stations';
 import { TestApp, startTestApp } from './support/test-app';
-import {
-  countRows,
-  createStation,
-  expectProblem,
-  ingest,
-  observationBody,
-  stationBody,
-  timeSeries,
-  v1,
-} from './support/weather-helpers';
 
 const MINUTE = 60_000;
 

@@ -1,14 +1,9 @@
+import { countRows } from './support/database';
+import { v1 } from './support/http';
+import { ingest, observationBody } from './support/observations';
+import { expectProblem, expectValidationProblem } from './support/problems';
+import { createStation, stationBody } from './support/stations';
 import { TestApp, startTestApp } from './support/test-app';
-import {
-  countRows,
-  createStation,
-  expectProblem,
-  expectValidationProblem,
-  ingest,
-  observationBody,
-  stationBody,
-  v1,
-} from './support/weather-helpers';
 
 /**
  * Station time zones are the names PostgreSQL knows (pg_timezone_names, loaded once at start)

@@ -1,30 +1,21 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
-import {
-  SignedInUser,
-  countWhere,
-  newPassword,
-  query,
-  refresh,
-  uniqueEmail,
-  uniqueObservation,
-} from '../support/identity-helpers';
+import { createKey } from '../support/api-keys';
 import {
   AuditRow,
   actorOf,
   auditOf,
   flushAudit,
-  createKey,
-  sequential,
-  signUp,
-  statuses,
-  times,
   waitForAudit,
   waitForAuditOf,
-} from '../support/abuse-helpers';
-import { stationBody } from '../support/weather-helpers';
+} from '../support/audit';
+import { countWhere, query } from '../support/database';
+import { sequential, statuses, times } from '../support/http';
+import { uniqueObservation } from '../support/observations';
+import { SignedInUser, newPassword, refresh, signedInUser, uniqueEmail } from '../support/sign-in';
+import { stationBody } from '../support/stations';
+import { TestApp, startTestApp } from '../support/test-app';
 
 /**
  * Every audited action, sent for real: each request leaves exactly one record (found by the
@@ -46,7 +37,7 @@ beforeAll(async () => {
     RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL: String(LOGIN_FAILURES),
   });
   adminId = (await request(t.server).get('/v1/auth/me').set(t.auth)).body.id as string;
-  operator = await signUp(t, 'operator');
+  operator = await signedInUser(t, 'operator', { fromAnyIp: true });
 });
 afterAll(() => t.close());
 
@@ -101,7 +92,7 @@ describe('authentication actions (e2e)', () => {
   });
 
   it('auth.login.succeeded: the user who logged in, by password; the email only as a fingerprint', async () => {
-    const user = await signUp(t, 'viewer');
+    const user = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const res = await request(t.server)
       .post('/v1/auth/login')
       .send({ email: user.email, password: user.password });
@@ -118,7 +109,7 @@ describe('authentication actions (e2e)', () => {
   });
 
   it('auth.login.failed: anonymous, 401 denied, the email only as a fingerprint', async () => {
-    const user = await signUp(t, 'viewer');
+    const user = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const res = await request(t.server)
       .post('/v1/auth/login')
       .send({ email: user.email, password: newPassword() });
@@ -135,7 +126,7 @@ describe('authentication actions (e2e)', () => {
   });
 
   it('auth.refresh.succeeded: the session owner by refresh token, the session as resource', async () => {
-    const user = await signUp(t, 'viewer');
+    const user = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const res = await refresh(t, user.session.refreshToken);
     expect(res.status).toBe(200);
     const row = await onlyRecord(res);
@@ -157,7 +148,7 @@ describe('authentication actions (e2e)', () => {
   });
 
   it('auth.refresh.reused: one record, 401, and the family revocation is committed despite the error', async () => {
-    const user = await signUp(t, 'viewer');
+    const user = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const rotated = await refresh(t, user.session.refreshToken);
     expect(rotated.status).toBe(200);
     const newest = rotated.body as { accessToken: string; refreshToken: string };
@@ -194,7 +185,7 @@ describe('authentication actions (e2e)', () => {
   });
 
   it('auth.logout: the user by jwt, the session as resource, and the session ends', async () => {
-    const user = await signUp(t, 'viewer');
+    const user = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const res = await request(t.server).post('/v1/auth/logout').set(user.auth);
     expect(res.status).toBe(204);
     const row = await onlyRecord(res);
@@ -209,7 +200,7 @@ describe('authentication actions (e2e)', () => {
   });
 
   it('auth.password.changed: the user as actor and resource; the old password stops working', async () => {
-    const user = await signUp(t, 'viewer');
+    const user = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const res = await request(t.server)
       .post('/v1/auth/change-password')
       .set(user.auth)
@@ -343,7 +334,7 @@ describe('API keys, stations, observations, users (e2e)', () => {
   });
 
   it('user.updated (role) and user.disabled: the admin as actor, the user as resource', async () => {
-    const target = await signUp(t, 'viewer');
+    const target = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const promoted = await request(t.server)
       .patch(`/v1/users/${target.id}`)
       .set(t.auth)
@@ -422,7 +413,7 @@ describe('failures and rejections (e2e)', () => {
   });
 
   it('access.denied 403: the authenticated caller with the wrong role; nothing is created', async () => {
-    const viewer = await signUp(t, 'viewer');
+    const viewer = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const before = await countWhere(t, 'stations');
     const res = await request(t.server).post('/v1/stations').set(viewer.auth).send(stationBody());
     expect(res.status).toBe(403);
@@ -439,7 +430,7 @@ describe('failures and rejections (e2e)', () => {
   });
 
   it('rate_limit.exceeded: sum(occurrences) equals the number of 429s', async () => {
-    const viewer = await signUp(t, 'viewer');
+    const viewer = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const over = 7;
     const responses = await sequential(VIEWER_LIMIT + over, () =>
       request(t.server).get('/v1/stations').set(viewer.auth),
@@ -473,7 +464,7 @@ describe('failures and rejections (e2e)', () => {
   });
 
   it('a locked login is recorded as a throttled auth.login.failed', async () => {
-    const user = await signUp(t, 'viewer');
+    const user = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const failures = await sequential(LOGIN_FAILURES, () =>
       request(t.server).post('/v1/auth/login').send({ email: user.email, password: newPassword() }),
     );

@@ -1,14 +1,12 @@
 import request from 'supertest';
+import { CreatedKey, createKey } from '../support/api-keys';
+import { flushAudit } from '../support/audit';
+import { query } from '../support/database';
+import { Headers, times } from '../support/http';
+import { uniqueObservation } from '../support/observations';
+import { SignedInUser, signedInUser } from '../support/sign-in';
+import { stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  CreatedKey,
-  Headers,
-  SignedInUser,
-  query,
-  uniqueObservation,
-} from '../support/identity-helpers';
-import { flushAudit, createKey, signUp, times } from '../support/abuse-helpers';
-import { stationBody } from '../support/weather-helpers';
 
 /**
  * The hash chain under concurrency, the admin endpoints that read and verify it, and the
@@ -35,8 +33,8 @@ let stationId: string;
 
 beforeAll(async () => {
   t = await startTestApp();
-  operator = await signUp(t, 'operator');
-  viewer = await signUp(t, 'viewer');
+  operator = await signedInUser(t, 'operator', { fromAnyIp: true });
+  viewer = await signedInUser(t, 'viewer', { fromAnyIp: true });
   key = await createKey(t, operator.auth, { scopes: ['observations:write', 'stations:read'] });
   const station = await request(t.server)
     .post('/v1/stations')

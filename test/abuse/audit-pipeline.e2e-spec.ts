@@ -7,10 +7,13 @@ import {
 } from '../../src/security/audit/audit-buffer';
 import type { AuditEvent } from '../../src/security/audit/audit-event';
 import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
+import { CreatedKey, createKey } from '../support/api-keys';
+import { AuditRow, auditRows, flushAudit } from '../support/audit';
+import { query } from '../support/database';
+import { SignedInUser, signedInUser } from '../support/sign-in';
+import { stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import { CreatedKey, SignedInUser, query } from '../support/identity-helpers';
-import { AuditRow, auditRows, createKey, flushAudit, signUp } from '../support/abuse-helpers';
-import { stationBody } from '../support/weather-helpers';
+import { waitFor } from '../support/wait';
 
 /**
  * Issue 9 section 1: one unstorable value must not stop the audit pipeline. Repros: a 100-char
@@ -26,8 +29,8 @@ let stationId: string;
 
 beforeAll(async () => {
   t = await startTestApp({ AUDIT_QUEUE_MAX_RECORDS: String(MAX_QUEUE) });
-  operator = await signUp(t, 'operator');
-  viewer = await signUp(t, 'viewer');
+  operator = await signedInUser(t, 'operator', { fromAnyIp: true });
+  viewer = await signedInUser(t, 'viewer', { fromAnyIp: true });
   key = await createKey(t, operator.auth, { scopes: ['observations:write'] });
   const station = await request(t.server)
     .post('/v1/stations')
@@ -42,12 +45,15 @@ async function writtenByTimer(
   where: FindOptionsWhere<AuditLogEntry>,
   timeoutMs = 10_000,
 ): Promise<AuditRow[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await auditRows(t, where);
-    if (rows.length > 0 || Date.now() > deadline) return rows;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const rows = await waitFor(
+    'the buffer timer to write audit rows',
+    async () => {
+      const found = await auditRows(t, where);
+      return found.length > 0 ? found : undefined;
+    },
+    { timeoutMs, onTimeout: 'return' },
+  );
+  return rows ?? [];
 }
 
 const verify = (q: Record<string, string> = {}) =>

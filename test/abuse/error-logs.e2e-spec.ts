@@ -1,7 +1,7 @@
 import request from 'supertest';
+import { captureLogs } from '../support/logs';
+import { newPassword, signedInUser, uniqueEmail } from '../support/sign-in';
 import { TestApp, startTestApp } from '../support/test-app';
-import { captureLogs } from '../support/abuse-helpers';
-import { newPassword, signedInUser, uniqueEmail } from '../support/identity-helpers';
 
 /**
  * A database error on a write that carries a secret must not put the secret in the log. The

@@ -1,16 +1,12 @@
 import request from 'supertest';
-import { TestApp, TEST_ADMIN, startTestApp } from '../support/test-app';
-import {
-  apiKeyHeader,
-  bearerHeader,
-  newPassword,
-  query,
-  splitKey,
-  uniqueEmail,
-  uniqueObservation,
-} from '../support/identity-helpers';
-import { captureLogs, flushAudit } from '../support/abuse-helpers';
-import { stationBody } from '../support/weather-helpers';
+import { apiKeyHeader, splitKey } from '../support/api-keys';
+import { flushAudit } from '../support/audit';
+import { query } from '../support/database';
+import { captureLogs } from '../support/logs';
+import { uniqueObservation } from '../support/observations';
+import { bearerHeader, newPassword, uniqueEmail } from '../support/sign-in';
+import { stationBody } from '../support/stations';
+import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 
 /**
  * A full session at LOG_LEVEL=trace, every log line captured, then a search of every audit row

@@ -1,6 +1,7 @@
 import request from 'supertest';
+import { flushAudit } from '../support/audit';
+import { fromIp, uniqueIp } from '../support/http';
 import { TestApp, startTestApp } from '../support/test-app';
-import { flushAudit, fromIp, uniqueIp } from '../support/abuse-helpers';
 
 /**
  * What is refused before any route runs (malformed JSON, a non-JSON body, an oversized one, an

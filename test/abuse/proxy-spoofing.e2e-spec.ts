@@ -1,13 +1,8 @@
 import request from 'supertest';
+import { waitForAudit } from '../support/audit';
+import { statuses, times, uniqueIp } from '../support/http';
+import { expectThrottled, rateHeader } from '../support/rate-limits';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  expectThrottled,
-  rateHeader,
-  statuses,
-  times,
-  uniqueIp,
-  waitForAudit,
-} from '../support/abuse-helpers';
 
 /**
  * With TRUST_PROXY unset (the default) no header can choose the client address: every request

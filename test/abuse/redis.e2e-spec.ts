@@ -1,18 +1,10 @@
 import request from 'supertest';
+import { waitForAudit } from '../support/audit';
+import { anyIp, fromIp, sequential, statuses, times, uniqueIp } from '../support/http';
+import { strongJwtSecret } from '../support/jwt';
+import { expectThrottled, rateHeader } from '../support/rate-limits';
+import { newPassword, signedInUser, uniqueEmail } from '../support/sign-in';
 import { TestApp, startTestApp } from '../support/test-app';
-import { newPassword, strongJwtSecret, uniqueEmail } from '../support/identity-helpers';
-import {
-  anyIp,
-  expectThrottled,
-  fromIp,
-  rateHeader,
-  sequential,
-  signUp,
-  statuses,
-  times,
-  uniqueIp,
-  waitForAudit,
-} from '../support/abuse-helpers';
 
 /**
  * Two instances of the app in one process, sharing one Redis (REDIS_URL), each on its own
@@ -110,7 +102,7 @@ describeWithRedis('two instances sharing Redis (e2e)', () => {
     async () => {
       // Needs one database behind both instances (a PostgreSQL server): a user of a's database
       // is unknown to an instance with its own.
-      const user = await signUp(a, 'operator');
+      const user = await signedInUser(a, 'operator', { fromAnyIp: true });
       const sequentialHalf = await sequential(LIMITS.operator, (i) =>
         request(either(i).server).get('/v1/auth/me').set(anyIp()).set(user.auth),
       );

@@ -1,29 +1,12 @@
 import request from 'supertest';
+import { CreatedKey, apiKeyHeader, createKey } from '../support/api-keys';
+import { waitForAudit } from '../support/audit';
+import { countWhere } from '../support/database';
+import { Headers, anyIp, fromIp, sequential, statuses, times, uniqueIp } from '../support/http';
+import { expectLimitAt, expectThrottled, rateHeader } from '../support/rate-limits';
+import { SignedInUser, newPassword, signedInUser, uniqueEmail } from '../support/sign-in';
+import { stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  CreatedKey,
-  Headers,
-  SignedInUser,
-  apiKeyHeader,
-  countWhere,
-  newPassword,
-  uniqueEmail,
-} from '../support/identity-helpers';
-import {
-  anyIp,
-  expectLimitAt,
-  expectThrottled,
-  fromIp,
-  createKey,
-  rateHeader,
-  sequential,
-  signUp,
-  statuses,
-  times,
-  uniqueIp,
-  waitForAudit,
-} from '../support/abuse-helpers';
-import { stationBody } from '../support/weather-helpers';
 
 /**
  * Every tier at limit+1, on one app behind a trusted proxy (TRUST_PROXY=loopback): each test
@@ -137,7 +120,7 @@ describe('per-IP limit, before authentication', () => {
 
 describe('sensitive flows, per IP', () => {
   it('login-ip: every login attempt counts, right or wrong; limit+1 -> 429 and no session', async () => {
-    const user = await signUp(t, 'viewer');
+    const user = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const ip = uniqueIp();
     const sessions = () => countWhere(t, 'auth_sessions', 'user_id = $1', [user.id]);
     const before = await sessions();
@@ -182,8 +165,8 @@ describe('sensitive flows, per IP', () => {
 
 describe('failed logins per account', () => {
   it('5 failures from 5 addresses, then 429 even with the right password; no session, other accounts unaffected', async () => {
-    const victim = await signUp(t, 'operator');
-    const bystander = await signUp(t, 'viewer');
+    const victim = await signedInUser(t, 'operator', { fromAnyIp: true });
+    const bystander = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const sessions = () => countWhere(t, 'auth_sessions', 'user_id = $1', [victim.id]);
     const before = await sessions();
 
@@ -214,7 +197,7 @@ describe('failed logins per account', () => {
   });
 
   it('wrong current passwords at change-password spend the same budget: then 429 there and at login, password unchanged', async () => {
-    const victim = await signUp(t, 'operator');
+    const victim = await signedInUser(t, 'operator', { fromAnyIp: true });
     const hashOf = async () =>
       (
         await t.dataSource.query<Array<{ password_hash: string }>>(
@@ -240,7 +223,7 @@ describe('failed logins per account', () => {
   });
 
   it('a burst of parallel guesses gets no more than the limit through to the password check', async () => {
-    const victim = await signUp(t, 'viewer');
+    const victim = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const burst = LIMITS.loginFailures * 3;
     const results = await Promise.all(
       Array.from({ length: burst }, () => login({ email: victim.email, password: newPassword() })),
@@ -260,9 +243,9 @@ describe('per-identity limits, after authentication', () => {
 
   beforeAll(async () => {
     [viewer, operator, admin] = [
-      await signUp(t, 'viewer'),
-      await signUp(t, 'operator'),
-      await signUp(t, 'admin'),
+      await signedInUser(t, 'viewer', { fromAnyIp: true }),
+      await signedInUser(t, 'operator', { fromAnyIp: true }),
+      await signedInUser(t, 'admin', { fromAnyIp: true }),
     ];
   });
 
@@ -289,8 +272,8 @@ describe('per-identity limits, after authentication', () => {
   });
 
   it('limits are independent per user: A exhausted, B fine from the same address', async () => {
-    const a = await signUp(t, 'viewer');
-    const b = await signUp(t, 'viewer');
+    const a = await signedInUser(t, 'viewer', { fromAnyIp: true });
+    const b = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const ip = uniqueIp();
     await expectLimitAt('identity', LIMITS.viewer, () => me(a.auth, ip));
     const fine = await me(b.auth, ip);
@@ -306,7 +289,7 @@ describe('API keys', () => {
   let ownLimit: CreatedKey;
 
   beforeAll(async () => {
-    const owner = await signUp(t, 'operator');
+    const owner = await signedInUser(t, 'operator', { fromAnyIp: true });
     const headers = { ...owner.auth, ...anyIp() };
     keyA = await createKey(t, headers, { scopes: ['stations:read'] });
     keyB = await createKey(t, headers, { scopes: ['stations:read'] });
@@ -330,7 +313,7 @@ describe('API keys', () => {
   });
 
   it('api-key-issue: create and rotate share the limit; limit+1 -> 429 on both, nothing issued', async () => {
-    const issuer = await signUp(t, 'operator');
+    const issuer = await signedInUser(t, 'operator', { fromAnyIp: true });
     const created = await request(t.server)
       .post('/v1/api-keys')
       .set(issuer.auth)

@@ -1,15 +1,11 @@
 import request from 'supertest';
 import type { Response } from 'supertest';
+import { CreatedKey, apiKeyHeader, createKey } from '../support/api-keys';
+import { Headers } from '../support/http';
+import { uniqueObservation } from '../support/observations';
+import { SignedInUser, signedInUser } from '../support/sign-in';
+import { stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  CreatedKey,
-  Headers,
-  SignedInUser,
-  apiKeyHeader,
-  uniqueObservation,
-} from '../support/identity-helpers';
-import { createKey, signUp } from '../support/abuse-helpers';
-import { stationBody } from '../support/weather-helpers';
 
 /**
  * Usage analytics from real traffic: a known number of requests per key and route, errors
@@ -58,8 +54,8 @@ async function send(tally: Tally, route: string, req: PromiseLike<Response>): Pr
 
 beforeAll(async () => {
   t = await startTestApp();
-  owner = await signUp(t, 'operator');
-  otherOperator = await signUp(t, 'operator');
+  owner = await signedInUser(t, 'operator', { fromAnyIp: true });
+  otherOperator = await signedInUser(t, 'operator', { fromAnyIp: true });
   const station = await request(t.server).post('/v1/stations').set(owner.auth).send(stationBody());
   stationId = station.body.id as string;
   keyA = await createKey(t, owner.auth, { scopes: ['stations:read', 'observations:write'] });
@@ -171,7 +167,7 @@ describe('GET /v1/api-keys/:id/usage (e2e)', () => {
 
     expect((await keyUsage(keyA.id, otherOperator.auth)).status).toBe(404);
     expect((await keyUsage(UNKNOWN_ID)).status).toBe(404);
-    const viewer = await signUp(t, 'viewer');
+    const viewer = await signedInUser(t, 'viewer', { fromAnyIp: true });
     expect((await keyUsage(keyA.id, viewer.auth)).status).toBe(403);
     // People asking about a key are not the key's traffic.
     expect(((await keyUsage(keyA.id)).body as KeyUsage).requests).toBe(totals(sentByA)[0]);

@@ -1,7 +1,9 @@
 import request from 'supertest';
+import { TcpProxy } from '../support/outages';
+import { expectUnavailable } from '../support/problems';
+import { stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import { stationBody } from '../support/fixtures';
-import { TcpProxy, expectUnavailable, waitFor } from '../support/fault-helpers';
+import { waitFor } from '../support/wait';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { createTestDatabase } from '../support/test-database';
 import { isDatabaseUnavailable } from '../../src/common/problem-details/service-unavailable';

@@ -1,13 +1,10 @@
 import request from 'supertest';
+import { countWhere } from '../support/database';
+import { OwnRedis, REDIS_SERVER_AVAILABLE } from '../support/outages';
+import { expectUnavailable } from '../support/problems';
+import { stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import { countWhere } from '../support/identity-helpers';
-import { stationBody } from '../support/fixtures';
-import {
-  OwnRedis,
-  REDIS_SERVER_AVAILABLE,
-  expectUnavailable,
-  waitFor,
-} from '../support/fault-helpers';
+import { waitFor } from '../support/wait';
 
 /**
  * Redis (REDIS_URL, the shared rate-limit store) stopped and started under a running app: a

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Socket, connect } from 'node:net';
 import type { Server } from 'node:http';
 import { TestApp, startTestApp } from '../support/test-app';
-import { waitFor } from '../support/fault-helpers';
+import { waitFor } from '../support/wait';
 import { applyServerLimits } from '../../src/common/http/server-limits';
 import { loadConfig } from '../../src/config/load-config';
 import { ConfigError } from '../../src/config/env-parsers';
@@ -58,7 +58,9 @@ it('slow headers (a byte every 200 ms, never finished) get 408 and the connectio
   c.socket.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n');
   const stop = dribble(c.socket, 'X-Slow: aaaa\r\n');
   try {
-    await waitFor('the server to close the slow-headers connection', c.closed, 20_000);
+    await waitFor('the server to close the slow-headers connection', c.closed, {
+      timeoutMs: 20_000,
+    });
   } finally {
     stop();
   }
@@ -73,7 +75,7 @@ it('a slow body (declared 10 kB, a byte every 200 ms) gets 408 and the connectio
   );
   const stop = dribble(c.socket, 'A');
   try {
-    await waitFor('the server to close the slow-body connection', c.closed, 20_000);
+    await waitFor('the server to close the slow-body connection', c.closed, { timeoutMs: 20_000 });
   } finally {
     stop();
   }
@@ -89,10 +91,10 @@ it('connections past HTTP_MAX_CONNECTIONS are closed at once; the held ones stil
     ),
   );
   const extra = rawClient();
-  await waitFor('the extra connection to be refused', extra.closed, 10_000);
+  await waitFor('the extra connection to be refused', extra.closed, { timeoutMs: 10_000 });
   expect(extra.received()).toBe('');
   held[0].socket.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-  await waitFor('a held connection to be answered', held[0].closed, 10_000);
+  await waitFor('a held connection to be answered', held[0].closed, { timeoutMs: 10_000 });
   expect(held[0].received()).toMatch(/^HTTP\/1\.1 200 /);
   for (const c of held) c.socket.destroy();
 });

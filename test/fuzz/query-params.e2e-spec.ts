@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import request from 'supertest';
-import { createStation } from '../support/fixtures';
-import { FUZZ_RUNS, FUZZ_SEED } from '../support/fuzz-settings';
-import { LEAK_MARKERS } from '../support/weather-helpers';
+import { LEAK_MARKERS } from '../support/leaks';
+import { createStation } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
+import { FUZZ_RUNS, FUZZ_SEED } from '../support/fuzz-settings';
 
 /**
  * Property-based fuzzing of every query string and `:id` path parameter of the read endpoints
@@ -66,7 +66,7 @@ describe('fuzzing query and path parameters (fast-check)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     stationId = (
-      await createStation(t.server, t.auth, {
+      await createStation(t, {
         code: 'FUZZ_Q',
         name: 'Fuzz query',
         timezone: 'Europe/Berlin',

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import request from 'supertest';
-import { createStation } from '../support/fixtures';
-import { FUZZ_RUNS, FUZZ_SEED } from '../support/fuzz-settings';
-import { LEAK_MARKERS } from '../support/weather-helpers';
+import { LEAK_MARKERS } from '../support/leaks';
+import { createStation } from '../support/stations';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
+import { FUZZ_RUNS, FUZZ_SEED } from '../support/fuzz-settings';
 
 /**
  * Property-based fuzzing of every write endpoint with fast-check: random JSON (fc.jsonValue,
@@ -321,7 +321,7 @@ describe('fuzzing the write endpoints (fast-check)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     stationId = (
-      await createStation(t.server, t.auth, {
+      await createStation(t, {
         code: 'FUZZ_HOME',
         name: 'Fuzz home',
         timezone: 'UTC',

@@ -1,31 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
-import { sendTogether } from '../support/race-helpers';
-import { expectProblem } from '../support/weather-helpers';
+import { API_KEY_FORMAT, CreatedKey, apiKeyHeader, createKey, postKey } from '../support/api-keys';
+import { sendTogether } from '../support/concurrent-requests';
+import { countWhere, query, snapshot } from '../support/database';
+import { call, expectStatus } from '../support/http';
+import { expectNoSecretMaterial } from '../support/leaks';
+import { uniqueObservation } from '../support/observations';
+import { expectProblem, expectUnauthenticated } from '../support/problems';
 import {
-  API_KEY_FORMAT,
-  CreatedKey,
-  OwnedStation,
   SignedInUser,
   adminPatchUser,
-  apiKeyHeader,
   bearerHeader,
-  call,
-  countWhere,
-  createKey,
-  createStationAs,
-  eventually,
-  expectNoSecretMaterial,
-  expectStatus,
-  expectUnauthenticated,
   newPassword,
-  postKey,
-  query,
   signedInUser,
-  snapshot,
-  uniqueObservation,
-} from '../support/identity-helpers';
+} from '../support/sign-in';
+import { OwnedStation, createStation } from '../support/stations';
+import { TestApp, startTestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
 
 /**
  * API keys (X-API-Key only): shown once, stored as a hash, scoped, optionally bound to a station,
@@ -45,9 +36,9 @@ let stationB: OwnedStation;
 beforeAll(async () => {
   t = await startTestApp({ API_KEY_ROTATION_GRACE_SECONDS: String(GRACE_SECONDS) });
   [a, b] = await Promise.all([signedInUser(t, 'operator'), signedInUser(t, 'operator')]);
-  stationA = await createStationAs(t, a.auth);
-  stationA2 = await createStationAs(t, a.auth);
-  stationB = await createStationAs(t, b.auth);
+  stationA = await createStation(t, {}, a.auth);
+  stationA2 = await createStation(t, {}, a.auth);
+  stationB = await createStation(t, {}, b.auth);
 });
 afterAll(() => t.close());
 
@@ -427,7 +418,11 @@ describe('what a valid key may reach (e2e)', () => {
     const key = await createKey(t, a.auth, { scopes: ['stations:read'] });
     expect((await keyRow(key.id)).last_used_at).toBeNull();
     expectStatus(await stations(key.auth), 200);
-    const used = await eventually(async () => (await keyRow(key.id)).last_used_at as Date | null);
+    const used = await waitFor(
+      'last_used_at to be written',
+      async () => (await keyRow(key.id)).last_used_at as Date | null,
+      { timeoutMs: 5000, intervalMs: 25, onTimeout: 'return' },
+    );
     expect(used).toBeInstanceOf(Date);
     expect(Math.abs(used!.getTime() - Date.now())).toBeLessThan(60_000);
     const res = await request(t.server).get(`/v1/api-keys/${key.id}`).set(a.auth);
@@ -456,7 +451,7 @@ describe('what a valid key may reach (e2e)', () => {
 
   it('a key never does more than its owner: after the owner is demoted to viewer it can no longer write', async () => {
     const owner = await signedInUser(t, 'operator');
-    const station = await createStationAs(t, owner.auth);
+    const station = await createStation(t, {}, owner.auth);
     const key = await createKey(t, owner.auth, { scopes: ['observations:write', 'stations:read'] });
     const write = () =>
       request(t.server)

@@ -1,22 +1,18 @@
 import { Controller, Get, Post } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { TestApp, startTestApp } from '../support/test-app';
+import { CreatedKey, apiKeyHeader, createKey } from '../support/api-keys';
+import { snapshot } from '../support/database';
+import { Method, call } from '../support/http';
+import { expectUnauthenticated } from '../support/problems';
 import {
-  CreatedKey,
   RegisteredRoute,
-  apiKeyHeader,
-  bearerHeader,
-  call,
   concretePath,
-  createKey,
-  expectUnauthenticated,
   policyProblems,
   registeredRoutes,
   routesOf,
-  signedInUser,
-  snapshot,
-  Method,
-} from '../support/identity-helpers';
+} from '../support/routes';
+import { bearerHeader, signedInUser } from '../support/sign-in';
+import { TestApp, startTestApp } from '../support/test-app';
 import {
   Credentials,
   Public,

@@ -1,6 +1,7 @@
 import request from 'supertest';
+import { query } from '../support/database';
+import { newPassword } from '../support/sign-in';
 import { TestApp, startTestApp } from '../support/test-app';
-import { newPassword, query } from '../support/identity-helpers';
 
 /**
  * One person, one address: variants that look the same (or are the same after Unicode

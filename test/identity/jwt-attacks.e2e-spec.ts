@@ -1,32 +1,30 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
+import { countWhere, query, snapshot } from '../support/database';
+import { Headers, expectStatus } from '../support/http';
 import {
-  Headers,
-  SignedInUser,
   accessClaims,
-  bearerHeader,
-  countWhere,
   decodeJwt,
   encodeJwt,
-  expectStatus,
-  expectUnauthenticated,
   hmacSignedJwt,
+  nowSeconds,
+  signJwt,
+  strongJwtSecret,
+} from '../support/jwt';
+import { expectUnauthenticated, problemCore } from '../support/problems';
+import {
+  SignedInUser,
+  bearerHeader,
   login,
   logout,
   me,
   newPassword,
-  nowSeconds,
-  problemCore,
-  query,
   refresh,
-  signJwt,
   signedInUser,
-  snapshot,
-  strongJwtSecret,
-} from '../support/identity-helpers';
-import { stationBody } from '../support/weather-helpers';
+} from '../support/sign-in';
+import { stationBody } from '../support/stations';
+import { TestApp, startTestApp } from '../support/test-app';
 
 /**
  * Access tokens (JWT, `Authorization: Bearer` only). Every forged, stale or misplaced token gets

@@ -1,19 +1,11 @@
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { TestApp, TEST_ADMIN, startTestApp } from '../support/test-app';
-import {
-  TestUser,
-  adminPatchUser,
-  countWhere,
-  createUser,
-  expectNoSecretMaterial,
-  expectStatus,
-  expectUnauthenticated,
-  newPassword,
-  query,
-  snapshot,
-  uniqueEmail,
-} from '../support/identity-helpers';
+import { countWhere, query, snapshot } from '../support/database';
+import { expectStatus } from '../support/http';
+import { expectNoSecretMaterial } from '../support/leaks';
+import { expectUnauthenticated } from '../support/problems';
+import { TestUser, adminPatchUser, createUser, newPassword, uniqueEmail } from '../support/sign-in';
+import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 
 /**
  * Login answers the same for "no such account", "wrong password" and "account disabled";

@@ -1,28 +1,21 @@
-import { TestApp, TEST_ADMIN, startTestApp } from '../support/test-app';
+import { CreatedKey, createKey } from '../support/api-keys';
+import { query, snapshot } from '../support/database';
+import { Headers, Method, call, expectStatus } from '../support/http';
+import { uniqueObservation } from '../support/observations';
+import { expectUnauthenticated } from '../support/problems';
+import { registeredRoutes } from '../support/routes';
 import {
-  CreatedKey,
-  Headers,
-  Method,
-  OwnedStation,
   SignedInUser,
   TestUser,
-  call,
-  createKey,
-  createStationAs,
   createUser,
-  expectStatus,
-  expectUnauthenticated,
   login,
   me,
   newPassword,
-  query,
-  registeredRoutes,
   signedInUser,
-  snapshot,
-  uniqueObservation,
-} from '../support/identity-helpers';
+} from '../support/sign-in';
+import { OwnedStation, createStation, stationBody } from '../support/stations';
+import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 import type { WeatherScope as ApiKeyScope } from '../../src/weather/weather-scopes';
-import { stationBody } from '../support/weather-helpers';
 
 /**
  * Function-level authorization (API5:2023) as a table: every endpoint x every kind of caller ->
@@ -91,7 +84,7 @@ const ROUTES: Route[] = [
     expect: [401, 403, 201, 201, 201, 403, 403, 403, 403, 403] },
   { method: 'PATCH', route: '/v1/stations/:id', path: stationPath, body: () => ({ name: `Renamed ${Date.now()}` }),
     expect: [401, 403, 200, 404, 200, 403, 403, 403, 403, 403] },
-  { method: 'DELETE', route: '/v1/stations/:id', path: async () => `/v1/stations/${(await createStationAs(t, owner.auth)).id}`,
+  { method: 'DELETE', route: '/v1/stations/:id', path: async () => `/v1/stations/${(await createStation(t, {}, owner.auth)).id}`,
     expect: [401, 403, 204, 404, 204, 403, 403, 403, 403, 403] },
   { method: 'POST', route: '/v1/stations/:id/observations', needs: 'observations:write',
     path: () => `${stationPath()}/observations`, body: () => uniqueObservation(),
@@ -190,8 +183,8 @@ beforeAll(async () => {
     signedInUser(t, 'operator'),
     createUser(t, 'viewer'),
   ]);
-  station = await createStationAs(t, owner.auth);
-  otherStation = await createStationAs(t, owner.auth);
+  station = await createStation(t, {}, owner.auth);
+  otherStation = await createStation(t, {}, owner.auth);
   expectStatus(
     await call(
       t,
@@ -247,7 +240,7 @@ describe('policy matrix: endpoint x caller -> status (e2e)', () => {
 
 describe('ownership: operator B and operator A’s objects (e2e)', () => {
   it('B may read A’s station (reads are shared) but PATCH and DELETE answer 404 like a missing id; the row is unchanged', async () => {
-    const mine = await createStationAs(t, owner.auth);
+    const mine = await createStation(t, {}, owner.auth);
     const [rowBefore] = await query(t, 'SELECT * FROM stations WHERE id = $1', [mine.id]);
     const before = await snapshot(t);
 
@@ -302,7 +295,7 @@ describe('ownership: operator B and operator A’s objects (e2e)', () => {
   });
 
   it('stations record who created them, whatever the body says', async () => {
-    const created = await createStationAs(t, other.auth);
+    const created = await createStation(t, {}, other.auth);
     expect(created.ownerId).toBe(other.id);
     expect((await me(t, other.auth)).body).toMatchObject({ id: other.id });
   });

@@ -1,20 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { TestApp, startTestApp } from '../support/test-app';
+import { countWhere, query, snapshot } from '../support/database';
+import { expectStatus } from '../support/http';
+import { expectUnauthenticated } from '../support/problems';
 import {
   Session,
   TestUser,
   bearerHeader,
-  countWhere,
   createUser,
-  expectStatus,
-  expectUnauthenticated,
   login,
   logout,
   me,
-  query,
   refresh,
-  snapshot,
-} from '../support/identity-helpers';
+} from '../support/sign-in';
+import { TestApp, startTestApp } from '../support/test-app';
 
 /**
  * Refresh tokens: single use, rotated on every refresh, and a reused one ends its whole family

@@ -1,26 +1,23 @@
 import request from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
+import { createKey } from '../support/api-keys';
+import { sendTogether } from '../support/concurrent-requests';
+import { countWhere, query, snapshot } from '../support/database';
+import { call, expectStatus } from '../support/http';
+import { expectNoSecretMaterial } from '../support/leaks';
+import { expectUnauthenticated } from '../support/problems';
 import {
   SignedInUser,
   adminPatchUser,
-  call,
-  countWhere,
-  createKey,
   createUser,
-  expectNoSecretMaterial,
-  expectStatus,
-  expectUnauthenticated,
   login,
   me,
   newPassword,
-  uniqueEmail,
-  query,
   refresh,
   signedInUser,
-  snapshot,
-} from '../support/identity-helpers';
-import { stationBody } from '../support/weather-helpers';
-import { sendTogether } from '../support/race-helpers';
+  uniqueEmail,
+} from '../support/sign-in';
+import { stationBody } from '../support/stations';
+import { TestApp, startTestApp } from '../support/test-app';
 import { UsersService } from '../../src/users/users.service';
 
 /**

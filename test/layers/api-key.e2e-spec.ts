@@ -14,7 +14,7 @@ import type {
   UserPrincipal,
 } from '../../src/security/authorization/principal';
 import type { Role } from '../../src/users/user.entity';
-import { apiKeyHeader, splitKey } from '../support/identity-helpers';
+import { apiKeyHeader, splitKey } from '../support/api-keys';
 import {
   HOST_USER_HEADER,
   LayerApp,

@@ -30,8 +30,8 @@ import {
 /**
  * The audit layer alone: a host with AuditModule.forRoot(), a demo controller whose handlers are
  * @Audited and write the host's own table through the layer's TransactionContext, and a global
- * DataSource (fresh database, project migrations applied). Nothing else of ours: no guards, no
- * problem-details filter, no request-id middleware.
+ * DataSource (fresh database, project migrations applied). None of the app's modules: no guards,
+ * no problem-details filter, no request-id middleware.
  */
 const CREATE_NOTES = `CREATE TABLE demo_notes (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -185,7 +185,7 @@ describe('audit layer alone (e2e)', () => {
     expect(await audited(t)).toHaveLength(before);
   });
 
-  it('mounts no endpoint of its own by default (endpoints: false)', async () => {
+  it('mounts no endpoint of its own (the routes are AuditEndpointsModule)', async () => {
     for (const path of ['/v1/audit-logs', '/v1/audit-logs/verify']) {
       const res = await request(t.server).get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 404 });

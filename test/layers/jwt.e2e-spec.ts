@@ -10,15 +10,8 @@ import { AuthEndpointsModule } from '../../src/security/jwt/auth-endpoints.modul
 import type { AuthEndpointsOptions } from '../../src/security/jwt/auth-endpoints.options';
 import { JwtAuthModule } from '../../src/security/jwt/jwt-auth.module';
 import { TokenService } from '../../src/security/jwt/token.service';
-import {
-  Session,
-  accessClaims,
-  bearerHeader,
-  decodeJwt,
-  encodeJwt,
-  nowSeconds,
-  signJwt,
-} from '../support/identity-helpers';
+import { accessClaims, decodeJwt, encodeJwt, nowSeconds, signJwt } from '../support/jwt';
+import { Session, bearerHeader } from '../support/sign-in';
 import { LayerApp, UserRow, insertUser, startLayerApp } from '../support/layer-app';
 
 /**

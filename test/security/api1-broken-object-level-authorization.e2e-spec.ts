@@ -1,19 +1,12 @@
 import request from 'supertest';
+import { CreatedKey, createKey } from '../support/api-keys';
+import { countWhere, expectUnchangedBy, query } from '../support/database';
+import { expectStatus } from '../support/http';
+import { uniqueObservation } from '../support/observations';
+import { expectProblem, refusal } from '../support/problems';
+import { SignedInUser, signedInUser } from '../support/sign-in';
+import { OwnedStation, createStation } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  CreatedKey,
-  OwnedStation,
-  SignedInUser,
-  countWhere,
-  createKey,
-  createStationAs,
-  expectStatus,
-  query,
-  signedInUser,
-  uniqueObservation,
-} from '../support/identity-helpers';
-import { expectUnchangedBy, refusal } from '../support/security-helpers';
-import { expectProblem } from '../support/weather-helpers';
 
 /**
  * OWASP API1:2023 Broken Object Level Authorization. The objects: stations (and the
@@ -44,9 +37,9 @@ let keyB: CreatedKey;
 beforeAll(async () => {
   t = await startTestApp();
   [opA, opB] = await Promise.all([signedInUser(t, 'operator'), signedInUser(t, 'operator')]);
-  stationA = await createStationAs(t, opA.auth);
-  stationA2 = await createStationAs(t, opA.auth);
-  stationB = await createStationAs(t, opB.auth);
+  stationA = await createStation(t, {}, opA.auth);
+  stationA2 = await createStation(t, {}, opA.auth);
+  stationB = await createStation(t, {}, opB.auth);
   keyA = await createKey(t, opA.auth, {
     scopes: ['observations:write'],
     resourceId: stationA.id,

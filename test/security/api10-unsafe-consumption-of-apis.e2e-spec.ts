@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
-import { createKey, signedInUser } from '../support/identity-helpers';
+import { createKey } from '../support/api-keys';
+import { observationBody } from '../support/observations';
+import { outboundConnectionsDuring } from '../support/outbound-connections';
+import { signedInUser } from '../support/sign-in';
 import {
+  ALLOWED_HTTP_IMPORTS,
   OUTBOUND_CLIENT_PATTERNS,
   REPO_ROOT,
   importsFromNodeHttp,
-  ALLOWED_HTTP_IMPORTS,
-  outboundConnectionsDuring,
   sourceFiles,
-} from '../support/security-helpers';
-import { observationBody } from '../support/weather-helpers';
+} from '../support/source-code';
+import { TestApp, startTestApp } from '../support/test-app';
 
 /**
  * OWASP API10:2023 Unsafe Consumption of APIs: trusting what a third-party API answers

@@ -5,37 +5,34 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { ConfigError } from '../../src/config/env-parsers';
 import { loadConfig } from '../../src/config/load-config';
-import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
+import { CreatedKey, apiKeyHeader, createKey } from '../support/api-keys';
+import { auditRowsEventually } from '../support/audit';
+import { expectUnchangedBy, query } from '../support/database';
+import { Headers, expectStatus } from '../support/http';
 import {
-  CreatedKey,
-  Headers,
-  SignedInUser,
   accessClaims,
-  apiKeyHeader,
-  bearerHeader,
-  createKey,
   decodeJwt,
   encodeJwt,
-  expectStatus,
-  expectUnauthenticated,
   hmacSignedJwt,
+  nowSeconds,
+  signJwt,
+  strongJwtSecret,
+} from '../support/jwt';
+import { UNAUTHENTICATED_PROBLEM, expectUnauthenticated, problemCore } from '../support/problems';
+import {
+  SignedInUser,
+  bearerHeader,
   login,
   logout,
   me,
   newPassword,
-  nowSeconds,
-  problemCore,
-  query,
   refresh,
-  signJwt,
   signedInUser,
-  strongJwtSecret,
   uniqueEmail,
-  UNAUTHENTICATED,
-} from '../support/identity-helpers';
+} from '../support/sign-in';
+import { stationBody } from '../support/stations';
+import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 import { TWO_CREDENTIALS_DETAIL } from '../../src/security/authorization/unauthenticated.problem';
-import { auditRowsEventually, expectUnchangedBy } from '../support/security-helpers';
-import { stationBody } from '../support/weather-helpers';
 
 /**
  * OWASP API2:2023 Broken Authentication. Two kinds of credential: JWT access tokens for people
@@ -231,7 +228,10 @@ describe('API2 forged, stale and misplaced credentials (e2e)', () => {
     ]);
     for (const res of responses) {
       // Swagger UI users who authorise both schemes learn what to change; neither was checked.
-      expect(problemCore(res)).toEqual({ ...UNAUTHENTICATED, detail: TWO_CREDENTIALS_DETAIL });
+      expect(problemCore(res)).toEqual({
+        ...UNAUTHENTICATED_PROBLEM,
+        detail: TWO_CREDENTIALS_DETAIL,
+      });
     }
   });
 

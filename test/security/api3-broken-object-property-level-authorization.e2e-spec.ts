@@ -1,27 +1,19 @@
 import request from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
-import {
-  CreatedKey,
-  OwnedStation,
-  SignedInUser,
-  countWhere,
-  createKey,
-  createStationAs,
-  expectNoSecretMaterial,
-  newPassword,
-  signedInUser,
-  uniqueEmail,
-  uniqueObservation,
-} from '../support/identity-helpers';
+import { CreatedKey, createKey } from '../support/api-keys';
+import { expectPrototypeClean } from '../support/attacks';
+import { countWhere, expectUnchangedBy } from '../support/database';
+import { expectNoSecretMaterial } from '../support/leaks';
+import { uniqueObservation } from '../support/observations';
 import {
   OpenApiDocument,
   documentedOperations,
-  expectPrototypeClean,
-  expectUnchangedBy,
   openApiDocument,
   undocumentedProperties,
-} from '../support/security-helpers';
-import { expectValidationProblem, stationBody } from '../support/weather-helpers';
+} from '../support/openapi';
+import { expectValidationProblem } from '../support/problems';
+import { SignedInUser, newPassword, signedInUser, uniqueEmail } from '../support/sign-in';
+import { OwnedStation, createStation, stationBody } from '../support/stations';
+import { TestApp, startTestApp } from '../support/test-app';
 
 /**
  * OWASP API3:2023 Broken Object Property Level Authorization, both halves:
@@ -51,7 +43,7 @@ beforeAll(async () => {
     signedInUser(t, 'operator'),
     signedInUser(t, 'viewer'),
   ]);
-  station = await createStationAs(t, operator.auth);
+  station = await createStation(t, {}, operator.auth);
   key = await createKey(t, operator.auth, {
     scopes: ['observations:write'],
     resourceId: station.id,

@@ -1,28 +1,14 @@
 import request from 'supertest';
 import type { Response } from 'supertest';
+import { CreatedKey, apiKeyHeader, createKey, postKey } from '../support/api-keys';
+import { deeplyNestedJson } from '../support/attacks';
+import { countRows, expectUnchangedBy } from '../support/database';
+import { Headers, expectStatus } from '../support/http';
+import { observationBody, timeSeries } from '../support/observations';
+import { expectProblem } from '../support/problems';
+import { SignedInUser, newPassword, signedInUser, uniqueEmail } from '../support/sign-in';
+import { OwnedStation, createStation, stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  CreatedKey,
-  Headers,
-  apiKeyHeader,
-  OwnedStation,
-  SignedInUser,
-  createKey,
-  createStationAs,
-  expectStatus,
-  newPassword,
-  postKey,
-  signedInUser,
-  uniqueEmail,
-} from '../support/identity-helpers';
-import { deeplyNestedJson, expectUnchangedBy } from '../support/security-helpers';
-import {
-  countRows,
-  expectProblem,
-  observationBody,
-  stationBody,
-  timeSeries,
-} from '../support/weather-helpers';
 
 /**
  * OWASP API4:2023 Unrestricted Resource Consumption: one request that costs the server far more
@@ -45,7 +31,7 @@ let otherKey: CreatedKey;
 beforeAll(async () => {
   t = await startTestApp();
   operator = await signedInUser(t, 'operator');
-  station = await createStationAs(t, operator.auth);
+  station = await createStation(t, {}, operator.auth);
   // 150 hourly observations within the last week, so an unbounded read would return them all.
   const times = timeSeries(new Date(Date.now() - 151 * HOUR_MS), 150, HOUR_MS);
   await request(t.server)

@@ -1,24 +1,15 @@
 import request from 'supertest';
+import { CreatedKey, createKey } from '../support/api-keys';
+import { auditRowsEventually } from '../support/audit';
+import { expectUnchangedBy, query } from '../support/database';
+import { Headers } from '../support/http';
+import { accessClaims, signJwt, strongJwtSecret } from '../support/jwt';
+import { uniqueObservation } from '../support/observations';
+import { expectProblem } from '../support/problems';
+import { policyProblems, registeredRoutes } from '../support/routes';
+import { SignedInUser, bearerHeader, signedInUser } from '../support/sign-in';
+import { OwnedStation, createStation, stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  CreatedKey,
-  Headers,
-  OwnedStation,
-  SignedInUser,
-  accessClaims,
-  bearerHeader,
-  createKey,
-  createStationAs,
-  policyProblems,
-  query,
-  registeredRoutes,
-  signJwt,
-  signedInUser,
-  strongJwtSecret,
-  uniqueObservation,
-} from '../support/identity-helpers';
-import { auditRowsEventually, expectUnchangedBy } from '../support/security-helpers';
-import { expectProblem, stationBody } from '../support/weather-helpers';
 
 /**
  * OWASP API5:2023 Broken Function Level Authorization: a caller who is who they say they are
@@ -45,7 +36,7 @@ let readKey: CreatedKey;
 beforeAll(async () => {
   t = await startTestApp({ JWT_SECRET });
   [viewer, operator] = await Promise.all([signedInUser(t, 'viewer'), signedInUser(t, 'operator')]);
-  station = await createStationAs(t, operator.auth);
+  station = await createStation(t, {}, operator.auth);
   fullKey = await createKey(t, operator.auth, {
     scopes: ['stations:read', 'observations:read', 'observations:write'],
   });

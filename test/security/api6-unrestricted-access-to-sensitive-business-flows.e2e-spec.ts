@@ -1,24 +1,11 @@
 import request from 'supertest';
 import type { Response } from 'supertest';
+import { CreatedKey, createKey, postKey } from '../support/api-keys';
+import { RawAuditRow, auditRowsEventually } from '../support/audit';
+import { countWhere, expectUnchangedBy, query } from '../support/database';
+import { expectProblem, expectUnauthenticated } from '../support/problems';
+import { SignedInUser, newPassword, signedInUser, uniqueEmail } from '../support/sign-in';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  CreatedKey,
-  SignedInUser,
-  countWhere,
-  createKey,
-  expectUnauthenticated,
-  newPassword,
-  postKey,
-  query,
-  uniqueEmail,
-} from '../support/identity-helpers';
-import {
-  AuditRow,
-  auditRowsEventually,
-  expectUnchangedBy,
-  seededUser,
-} from '../support/security-helpers';
-import { expectProblem } from '../support/weather-helpers';
 
 /**
  * OWASP API6:2023 Unrestricted Access to Sensitive Business Flows: flows that are legitimate one
@@ -31,7 +18,8 @@ import { expectProblem } from '../support/weather-helpers';
  * ranges of at most 31 days) and by the per-identity limit.
  *
  * The limits are set tight for this file; the users it needs are made through the real
- * UsersService (seededUser) so that setting them up spends none of the budgets under test.
+ * UsersService (signedInUser with `via: 'users-service'`) so that setting them up spends none
+ * of the budgets under test.
  */
 
 const LIMITS = {
@@ -47,8 +35,8 @@ let operator: SignedInUser;
 
 beforeAll(async () => {
   t = await startTestApp(LIMITS);
-  victim = await seededUser(t, 'operator', { signIn: false });
-  operator = await seededUser(t, 'operator');
+  victim = await signedInUser(t, 'operator', { via: 'users-service', signIn: false });
+  operator = await signedInUser(t, 'operator', { via: 'users-service' });
 });
 afterAll(() => t.close());
 
@@ -81,7 +69,7 @@ describe('API6 guessing one account’s password (e2e)', () => {
   it('the failures are in the audit log under a hash of the address, never the address', async () => {
     // Three wrong passwords (401), and the two refusals during the lock (429, folded into one
     // record with occurrences when they land in the same batch of the audit buffer).
-    const count = (rows: AuditRow[], outcome: string) =>
+    const count = (rows: RawAuditRow[], outcome: string) =>
       rows.filter((row) => row.outcome === outcome).reduce((n, row) => n + row.occurrences, 0);
     const rows = await auditRowsEventually(
       t,

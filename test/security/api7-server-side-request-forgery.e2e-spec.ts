@@ -1,25 +1,20 @@
 import { Socket } from 'node:net';
 import request from 'supertest';
-import { TestApp, startTestApp } from '../support/test-app';
+import { CreatedKey, createKey } from '../support/api-keys';
+import { expectUnchangedBy } from '../support/database';
+import { observationBody } from '../support/observations';
 import {
-  CreatedKey,
-  SignedInUser,
-  createKey,
-  createStationAs,
-  signedInUser,
-} from '../support/identity-helpers';
-import {
-  OUTBOUND_CLIENT_PATTERNS,
   OpenApiDocument,
   OpenApiSchema,
   documentedOperations,
-  expectUnchangedBy,
   openApiDocument,
-  outboundConnectionsDuring,
   resolveSchema,
-  sourceFiles,
-} from '../support/security-helpers';
-import { observationBody, stationBody } from '../support/weather-helpers';
+} from '../support/openapi';
+import { outboundConnectionsDuring } from '../support/outbound-connections';
+import { SignedInUser, signedInUser } from '../support/sign-in';
+import { OUTBOUND_CLIENT_PATTERNS, sourceFiles } from '../support/source-code';
+import { createStation, stationBody } from '../support/stations';
+import { TestApp, startTestApp } from '../support/test-app';
 
 /**
  * OWASP API7:2023 Server Side Request Forgery. SSRF needs the API to fetch something whose
@@ -70,7 +65,7 @@ beforeAll(async () => {
   t = await startTestApp();
   doc = await openApiDocument(t);
   operator = await signedInUser(t, 'operator');
-  stationId = (await createStationAs(t, operator.auth)).id;
+  stationId = (await createStation(t, {}, operator.auth)).id;
   key = await createKey(t, operator.auth, {
     scopes: ['observations:write'],
     resourceId: stationId,

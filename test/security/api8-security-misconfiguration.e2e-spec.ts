@@ -4,26 +4,14 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { ConfigError } from '../../src/config/env-parsers';
 import { loadConfig } from '../../src/config/load-config';
+import { SQL_INJECTION_STRINGS } from '../support/attacks';
+import { countWhere, expectUnchangedBy, query } from '../support/database';
+import { strongJwtSecret } from '../support/jwt';
+import { LEAK_MARKERS, expectNoLeaks } from '../support/leaks';
+import { PROBLEM_CONTENT_TYPE, expectProblem } from '../support/problems';
+import { SignedInUser, newPassword, signedInUser, uniqueEmail } from '../support/sign-in';
+import { OwnedStation, createStation, stationBody } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
-import {
-  OwnedStation,
-  SignedInUser,
-  countWhere,
-  createStationAs,
-  newPassword,
-  query,
-  signedInUser,
-  strongJwtSecret,
-  uniqueEmail,
-} from '../support/identity-helpers';
-import { SQL_INJECTION_STRINGS, expectUnchangedBy } from '../support/security-helpers';
-import {
-  LEAK_MARKERS,
-  PROBLEM_CONTENT_TYPE,
-  expectNoLeaks,
-  expectProblem,
-  stationBody,
-} from '../support/weather-helpers';
 
 /**
  * OWASP API8:2023 Security Misconfiguration: what the HTTP layer lets through or gives away.
@@ -50,7 +38,7 @@ beforeAll(async () => {
   });
   t = await startTestApp();
   operator = await signedInUser(t, 'operator');
-  station = await createStationAs(t, operator.auth, { name: 'Harbour mast' });
+  station = await createStation(t, { name: 'Harbour mast' }, operator.auth);
 });
 afterAll(async () => {
   await t.close();

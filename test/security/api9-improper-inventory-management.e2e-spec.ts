@@ -1,14 +1,9 @@
 import request from 'supertest';
+import { expectUnchangedBy } from '../support/database';
+import { OpenApiDocument, documentedOperations, openApiDocument } from '../support/openapi';
+import { PROBLEM_CONTENT_TYPE, expectProblem } from '../support/problems';
+import { SignedInUser, newPassword, signedInUser } from '../support/sign-in';
 import { TestApp, startTestApp } from '../support/test-app';
-import { newPassword, signedInUser } from '../support/identity-helpers';
-import type { SignedInUser } from '../support/identity-helpers';
-import {
-  OpenApiDocument,
-  documentedOperations,
-  expectUnchangedBy,
-  openApiDocument,
-} from '../support/security-helpers';
-import { PROBLEM_CONTENT_TYPE, expectProblem } from '../support/weather-helpers';
 
 /**
  * OWASP API9:2023 Improper Inventory Management: endpoints nobody remembers. An unversioned

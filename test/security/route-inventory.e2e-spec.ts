@@ -1,21 +1,15 @@
 import request from 'supertest';
-import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
-import {
-  Method,
-  apiKeyHeader,
-  call,
-  concretePath,
-  login,
-  postKey,
-  registeredRoutes,
-} from '../support/identity-helpers';
+import { apiKeyHeader, postKey } from '../support/api-keys';
+import { Method, call } from '../support/http';
 import {
   OpenApiDocument,
   documentedOperations,
-  expressRoutes,
   openApiDocument,
   toOpenApiPath,
-} from '../support/security-helpers';
+} from '../support/openapi';
+import { concretePath, expressRoutes, registeredRoutes } from '../support/routes';
+import { login } from '../support/sign-in';
+import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 
 /**
  * The route inventory (OWASP API9:2023 Improper Inventory Management, and the contract every

@@ -15,12 +15,13 @@ import { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/database/database-connection';
 import type { Principal, UserPrincipal } from '../../src/security/authorization/principal';
 import type { Role } from '../../src/users/user.entity';
-import { uniqueEmail } from './identity-helpers';
+import { UNAUTHENTICATED_PROBLEM } from './problems';
+import { uniqueEmail } from './sign-in';
 import { createTestDatabase } from './test-database';
 
 /**
  * A minimal host app for one security layer alone (test/layers): the layer's module, a tiny demo
- * controller, and nothing else of ours. Layers that keep state get what any TypeORM app has, a
+ * controller, and none of the app's own modules. Layers that keep state get what any TypeORM app has, a
  * global `DataSource`, here on a fresh database (embedded PGlite, or a new database on the
  * server at DATABASE_URL) with the project's migrations applied.
  */
@@ -80,16 +81,7 @@ export async function startLayerApp(
   };
 }
 
-/**
- * The 401 a layer answers in a host without the app's problem-details filter (Nest's own filter
- * renders ProblemException.getResponse(): the problem fields, no instance or request id).
- */
-export const UNAUTHENTICATED_PROBLEM = {
-  type: 'about:blank',
-  title: 'Unauthorized',
-  status: 401,
-  detail: 'Missing or invalid credentials.',
-};
+export { UNAUTHENTICATED_PROBLEM };
 
 /** The header a host stand-in authentication reads (see `hostAuthenticationGuard`). */
 export const HOST_USER_HEADER = 'X-Host-User';

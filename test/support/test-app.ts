@@ -7,8 +7,8 @@ import type { AppOptions } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { Env } from '../../src/config/env-parsers';
 import { loadConfig } from '../../src/config/load-config';
+import { login } from './sign-in';
 import { createTestDatabase } from './test-database';
-import request from 'supertest';
 
 /** The first admin of every test app (BOOTSTRAP_ADMIN_*); a test-only, per-run password. */
 export const TEST_ADMIN = {
@@ -27,17 +27,6 @@ export const GENEROUS_RATE_LIMITS: Env = {
   RATE_LIMIT_REGISTER_PER_IP_PER_HOUR: '100000',
   RATE_LIMIT_API_KEY_ISSUE_PER_HOUR: '100000',
 };
-
-/** Logs in and returns the Authorization header of the new session. */
-export async function bearer(
-  server: Server,
-  credentials: { email: string; password: string },
-): Promise<Record<string, string>> {
-  const res = await request(server).post('/v1/auth/login').send(credentials);
-  if (res.status !== 200)
-    throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { Authorization: `Bearer ${(res.body as { accessToken: string }).accessToken}` };
-}
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -80,7 +69,9 @@ export async function startTestApp(env: Env = {}, options: AppOptions = {}): Pro
     server,
     config,
     dataSource: app.get(DataSource),
-    auth: config.auth.bootstrapAdmin ? await bearer(server, config.auth.bootstrapAdmin) : {},
+    auth: config.auth.bootstrapAdmin
+      ? (await login({ server }, config.auth.bootstrapAdmin)).auth
+      : {},
     close: async () => {
       await app.close();
       await database.drop();

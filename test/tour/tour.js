@@ -326,25 +326,36 @@ function decodeJwt(token) {
   };
 }
 
-// --- the tour ------------------------------------------------------------------------------
+// --- the tour: one function per layer, called in order by tour() ---------------------------
 
-async function tour(admin, ownServer) {
-  const ctx = {};
-  // Login bodies live in `login`; ids and tokens are kept beside them, never sent.
-  const op1 = {
-    login: {
-      email: `tour-op1-${RUN}@tour.invalid`,
-      password: `op1 ${randomBytes(12).toString('base64url')}`,
+/**
+ * What the steps share: the admin's login, whether the tour started the app itself, the two
+ * operators (login bodies live in `login`; ids and tokens are kept beside them, never sent), and
+ * in `ctx` what earlier steps made (tokens, the station, keys).
+ */
+function newTour(admin, ownServer) {
+  return {
+    admin,
+    ownServer,
+    ctx: {},
+    op1: {
+      login: {
+        email: `tour-op1-${RUN}@tour.invalid`,
+        password: `op1 ${randomBytes(12).toString('base64url')}`,
+      },
+    },
+    op2: {
+      login: {
+        email: `tour-op2-${RUN}@tour.invalid`,
+        password: `op2 ${randomBytes(12).toString('base64url')}`,
+      },
     },
   };
-  const op2 = {
-    login: {
-      email: `tour-op2-${RUN}@tour.invalid`,
-      password: `op2 ${randomBytes(12).toString('base64url')}`,
-    },
-  };
+}
 
-  // 1 ---------------------------------------------------------------------------------------
+// 1 -----------------------------------------------------------------------------------------
+
+async function securityHeaders() {
   section(1, 'Security headers and CORS', 'src/security/headers');
 
   await step(
@@ -391,7 +402,10 @@ async function tour(admin, ownServer) {
       return 'helmet: CSP, frame, sniffing and referrer headers set; CORS: the evil origin got no Access-Control-Allow-Origin, so a browser hides the answer from its page.';
     },
   );
+}
 
+/** Only on the app the tour started: it knows that app's CORS_ORIGINS. */
+async function cors({ ownServer }) {
   if (ownServer) {
     await step(
       '1.2',
@@ -420,8 +434,11 @@ async function tour(admin, ownServer) {
       },
     );
   }
+}
 
-  // 2 ---------------------------------------------------------------------------------------
+// 2 -----------------------------------------------------------------------------------------
+
+async function authentication({ admin, ctx }) {
   section(2, 'Authentication: default deny, JWT sessions for people', 'src/security/jwt');
 
   await step('2.1', 'no credential at all', '401', async (t) => {
@@ -447,8 +464,11 @@ async function tour(admin, ownServer) {
       : undefined;
     return 'argon2id verified the password; a session started: a 15-minute HS256 access token and a single-use opaque refresh token.';
   });
+}
 
-  // 3 ---------------------------------------------------------------------------------------
+// 3 -----------------------------------------------------------------------------------------
+
+async function operators({ ctx, op1, op2 }) {
   section(
     3,
     'Setting the scene: people, roles, a station, API keys',
@@ -489,7 +509,9 @@ async function tour(admin, ownServer) {
       },
     );
   }
+}
 
+async function stationAndKeys({ ctx, op1 }) {
   await step('3.3', 'operator A creates a station (and owns it)', '201', async (t) => {
     const res = await t.request('POST', '/v1/stations', {
       headers: bearer(t.need(op1.token, "operator A's token")),
@@ -536,8 +558,11 @@ async function tour(admin, ownServer) {
       return 'the full key is shown this once; the server keeps only SHA-256 of its secret.';
     },
   );
+}
 
-  // 4 ---------------------------------------------------------------------------------------
+// 4 -----------------------------------------------------------------------------------------
+
+async function apiKeyScopes({ ctx }) {
   section(4, 'API keys and scopes (applications)', 'src/security/api-key, authorization');
 
   await step('4.1', 'the logger key posts an observation to its station', '201', async (t) => {
@@ -576,8 +601,11 @@ async function tour(admin, ownServer) {
     t.expectStatus(res, 403);
     return 'AuthorizationGuard: the route needs observations:read; a valid key without that scope is refused.';
   });
+}
 
-  // 5 ---------------------------------------------------------------------------------------
+// 5 -----------------------------------------------------------------------------------------
+
+async function ownership({ ctx, op1, op2 }) {
   section(5, 'Object-level authorization (ownership)', 'src/security/authorization');
 
   await step('5.1', "operator B renames operator A's station", '404', async (t) => {
@@ -601,8 +629,11 @@ async function tour(admin, ownServer) {
     t.check(res.data?.updatedAt === station.updatedAt, 'updatedAt changed');
     return 'nothing was written: the refusal came before any change.';
   });
+}
 
-  // 6 ---------------------------------------------------------------------------------------
+// 6 -----------------------------------------------------------------------------------------
+
+async function sqlInjection({ op1 }) {
   section(6, 'Validation: injection and mass assignment', 'src/security/validation');
 
   const injection = "X'; DROP TABLE station;--";
@@ -646,7 +677,9 @@ async function tour(admin, ownServer) {
     t.check(total > 0, 'no stations left');
     return `a bound parameter: the text is searched for literally (ILIKE, % and _ escaped); 0 of ${total} stations match.`;
   });
+}
 
+async function massAssignmentAndBodies() {
   await step('6.3', 'register with an extra field role: admin', '400', async (t) => {
     const res = await t.request('POST', '/v1/auth/register', {
       json: {
@@ -671,8 +704,11 @@ async function tour(admin, ownServer) {
     t.expectStatus(res, 415);
     return 'requireJsonBody: only application/json bodies reach a parser (a transport error: not an audit event).';
   });
+}
 
-  // 7 ---------------------------------------------------------------------------------------
+// 7 -----------------------------------------------------------------------------------------
+
+async function forgedTokens({ op1 }) {
   section(7, 'Forged tokens', 'src/security/jwt');
 
   await step('7.1', "operator A's genuine token on an admin route", '403', async (t) => {
@@ -719,8 +755,11 @@ async function tour(admin, ownServer) {
       return 'the HMAC no longer matches the payload; and the role is read from the database anyway, not from the token.';
     },
   );
+}
 
-  // 8 ---------------------------------------------------------------------------------------
+// 8 -----------------------------------------------------------------------------------------
+
+async function loginLockout({ ownServer, op2 }) {
   section(8, 'Rate limiting: failed logins lock the account', 'src/security/throttling');
 
   await step(
@@ -774,125 +813,176 @@ async function tour(admin, ownServer) {
     t.expectStatus(res, 200);
     return 'the lock stops new logins only; per-IP and per-identity budgets show in X-RateLimit-* headers.';
   });
+}
 
-  // 9 ---------------------------------------------------------------------------------------
+// 9 -----------------------------------------------------------------------------------------
+
+async function auditTrail(state) {
   section(9, 'Audit trail of this tour', 'src/security/audit');
-
-  await step('9.1', 'the admin reads the audit log', '200, every layer recorded', async (t) => {
-    const token = t.need(ctx.adminToken, 'the admin token');
-    // Rejections are buffered and written about once a second: wait until the last one is in.
-    const from = new Date(STARTED_AT.getTime() - 5_000).toISOString();
-    const query = `/v1/audit-logs?from=${encodeURIComponent(from)}&limit=500`;
-    let res;
-    for (let tries = 0; tries < 20; tries++) {
-      res = await fetch(`${BASE}${query}`, {
-        headers: bearer(token),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const data = await res.json().catch(() => undefined);
-      if (res.status !== 200 || (data?.data || []).some((r) => r.action === 'rate_limit.exceeded'))
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    res = await t.request('GET', query, {
-      headers: bearer(token),
-      summary: (d) => d && `${d.data?.length} records`,
-    });
-    t.expectStatus(res, 200);
-    const stepOf = new Map(sent.map((r) => [r.requestId, r.step]));
-    const rows = (res.data?.data || []).filter((r) => stepOf.has(r.requestId)).reverse();
-    out();
-    const lines = table(
-      ['id', 'step', 'action', 'outcome', 'status', 'actor', 'role', 'route'],
-      rows.map((r) => [
-        r.id,
-        stepOf.get(r.requestId),
-        r.occurrences > 1 ? `${r.action} ×${r.occurrences}` : r.action,
-        r.outcome,
-        r.httpStatus,
-        r.actorType,
-        r.actorRole || '',
-        r.route || '',
-      ]),
-    );
-    for (const line of lines) out(`      ${line}`);
-    out();
-    // Every change and every refusal of this tour must have its record, with the status the
-    // client saw. Not audited, by design: successful reads (counted in usage analytics) and the
-    // transport-level 413/415 of the body gate (audit-denials.listener.ts records 400, 401, 403,
-    // 429 and 5xx; audited handlers record their own failures, such as the ownership 404).
-    const byRequest = new Map(rows.map((r) => [r.requestId, r]));
-    const auditable = sent.filter(
-      (r) =>
-        !r.step.startsWith('9.') &&
-        r.status !== 413 &&
-        r.status !== 415 &&
-        (r.method !== 'GET' || r.status >= 400),
-    );
-    const missing = [];
-    for (const request of auditable) {
-      const record = byRequest.get(request.requestId);
-      const folded = rows.some(
-        (r) =>
-          r.occurrences > 1 &&
-          r.httpStatus === request.status &&
-          r.route?.endsWith(routeShape(request.path)),
-      );
-      if (!record && !folded)
-        missing.push(`${request.step} ${request.method} ${request.path} ${request.status}`);
-      else if (record) {
-        t.check(
-          record.httpStatus === request.status,
-          `${request.step}: recorded ${record.httpStatus}, the client got ${request.status}`,
-        );
-      }
-    }
-    t.check(missing.length === 0, `no audit record for: ${missing.join(', ')}`);
-    const actorOf = (step, status) =>
-      rows.find((r) => stepOf.get(r.requestId) === step && r.httpStatus === status)?.actorType;
-    t.check(actorOf('2.1', 401) === 'anonymous', 'the 401 is not recorded as anonymous');
-    t.check(actorOf('4.1', 201) === 'api-key', 'the ingest is not recorded against the key');
-    t.check(
-      actorOf('4.3', 403) === 'api-key',
-      'the wrong-scope 403 is not recorded against the key',
-    );
-    t.check(actorOf('5.1', 404) === 'user', 'the ownership 404 is not recorded against operator B');
-    const everything = res.text;
-    const secrets = [
-      admin.password,
-      op1.login.password,
-      op2.login.password,
-      ctx.writeKey,
-      ctx.readKey,
-      op1.token,
-      op2.token,
-      ctx.adminToken,
-    ].filter((s) => typeof s === 'string');
-    t.check(
-      secrets.every(
-        (s) =>
-          !everything.includes(s) &&
-          !(s.startsWith('wxk_') && everything.includes(s.split('_').pop())),
-      ),
-      'a password, token or key secret appears in the audit log',
-    );
-    const folded = rows.reduce((n, r) => n + (r.occurrences > 1 ? r.occurrences - 1 : 0), 0);
-    return (
-      `${auditable.length} changes and refusals, ${rows.length} records` +
-      (folded ? ` (repeats folded: ×n)` : '') +
-      ': each with its actor and the status the client saw; no secret in any of them.'
-    );
-  });
+  await step('9.1', 'the admin reads the audit log', '200, every layer recorded', (t) =>
+    readAuditLog(t, state),
+  );
 
   await step('9.2', 'the admin verifies the hash chain', '200, valid', async (t) => {
     const res = await t.request('GET', '/v1/audit-logs/verify', {
-      headers: bearer(t.need(ctx.adminToken, 'the admin token')),
+      headers: bearer(t.need(state.ctx.adminToken, 'the admin token')),
       summary: (d) => d && JSON.stringify(d),
     });
     t.expectStatus(res, 200);
     t.check(res.data?.valid === true, 'the chain is not valid');
     return `each record hashes the previous one; all ${res.data?.checked} recomputed and matched (a trigger refuses UPDATE/DELETE).`;
   });
+}
+
+/** The tour's records in the audit log: every change and refusal, its actor, no secrets. */
+async function readAuditLog(t, state) {
+  const token = t.need(state.ctx.adminToken, 'the admin token');
+  const from = new Date(STARTED_AT.getTime() - 5_000).toISOString();
+  const query = `/v1/audit-logs?from=${encodeURIComponent(from)}&limit=500`;
+  await waitForBufferedRecords(token, query);
+  const res = await t.request('GET', query, {
+    headers: bearer(token),
+    summary: (d) => d && `${d.data?.length} records`,
+  });
+  t.expectStatus(res, 200);
+  const stepOf = new Map(sent.map((r) => [r.requestId, r.step]));
+  const rows = (res.data?.data || []).filter((r) => stepOf.has(r.requestId)).reverse();
+  printAuditRows(rows, stepOf);
+  const auditable = checkEveryRequestRecorded(t, rows);
+  checkActors(t, rows, stepOf);
+  checkNoSecrets(t, res.text, state);
+  const folded = rows.reduce((n, r) => n + (r.occurrences > 1 ? r.occurrences - 1 : 0), 0);
+  return (
+    `${auditable.length} changes and refusals, ${rows.length} records` +
+    (folded ? ` (repeats folded: ×n)` : '') +
+    ': each with its actor and the status the client saw; no secret in any of them.'
+  );
+}
+
+/**
+ * Rejections are buffered and written about once a second: polls (unprinted) until the last
+ * one, the lock-out's rate_limit.exceeded, is in.
+ */
+async function waitForBufferedRecords(token, query) {
+  for (let tries = 0; tries < 20; tries++) {
+    const res = await fetch(`${BASE}${query}`, {
+      headers: bearer(token),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const data = await res.json().catch(() => undefined);
+    if (res.status !== 200 || (data?.data || []).some((r) => r.action === 'rate_limit.exceeded'))
+      break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function printAuditRows(rows, stepOf) {
+  out();
+  const lines = table(
+    ['id', 'step', 'action', 'outcome', 'status', 'actor', 'role', 'route'],
+    rows.map((r) => [
+      r.id,
+      stepOf.get(r.requestId),
+      r.occurrences > 1 ? `${r.action} ×${r.occurrences}` : r.action,
+      r.outcome,
+      r.httpStatus,
+      r.actorType,
+      r.actorRole || '',
+      r.route || '',
+    ]),
+  );
+  for (const line of lines) out(`      ${line}`);
+  out();
+}
+
+/**
+ * Every change and every refusal of this tour must have its record, with the status the
+ * client saw. Not audited, by design: successful reads (counted in usage analytics) and the
+ * transport-level 413/415 of the body gate (audit-denials.listener.ts records 400, 401, 403,
+ * 429 and 5xx; audited handlers record their own failures, such as the ownership 404).
+ * Returns the requests that needed a record.
+ */
+function checkEveryRequestRecorded(t, rows) {
+  const byRequest = new Map(rows.map((r) => [r.requestId, r]));
+  const auditable = sent.filter(
+    (r) =>
+      !r.step.startsWith('9.') &&
+      r.status !== 413 &&
+      r.status !== 415 &&
+      (r.method !== 'GET' || r.status >= 400),
+  );
+  const missing = [];
+  for (const request of auditable) {
+    const record = byRequest.get(request.requestId);
+    const folded = rows.some(
+      (r) =>
+        r.occurrences > 1 &&
+        r.httpStatus === request.status &&
+        r.route?.endsWith(routeShape(request.path)),
+    );
+    if (!record && !folded)
+      missing.push(`${request.step} ${request.method} ${request.path} ${request.status}`);
+    else if (record) {
+      t.check(
+        record.httpStatus === request.status,
+        `${request.step}: recorded ${record.httpStatus}, the client got ${request.status}`,
+      );
+    }
+  }
+  t.check(missing.length === 0, `no audit record for: ${missing.join(', ')}`);
+  return auditable;
+}
+
+function checkActors(t, rows, stepOf) {
+  const actorOf = (step, status) =>
+    rows.find((r) => stepOf.get(r.requestId) === step && r.httpStatus === status)?.actorType;
+  t.check(actorOf('2.1', 401) === 'anonymous', 'the 401 is not recorded as anonymous');
+  t.check(actorOf('4.1', 201) === 'api-key', 'the ingest is not recorded against the key');
+  t.check(actorOf('4.3', 403) === 'api-key', 'the wrong-scope 403 is not recorded against the key');
+  t.check(actorOf('5.1', 404) === 'user', 'the ownership 404 is not recorded against operator B');
+}
+
+/** No password, token or key secret of the tour in the audit log's whole answer. */
+function checkNoSecrets(t, everything, { admin, ctx, op1, op2 }) {
+  const secrets = [
+    admin.password,
+    op1.login.password,
+    op2.login.password,
+    ctx.writeKey,
+    ctx.readKey,
+    op1.token,
+    op2.token,
+    ctx.adminToken,
+  ].filter((s) => typeof s === 'string');
+  t.check(
+    secrets.every(
+      (s) =>
+        !everything.includes(s) &&
+        !(s.startsWith('wxk_') && everything.includes(s.split('_').pop())),
+    ),
+    'a password, token or key secret appears in the audit log',
+  );
+}
+
+/** The layers in the order the tour shows them; later steps use what earlier ones made. */
+const LAYERS = [
+  securityHeaders,
+  cors,
+  authentication,
+  operators,
+  stationAndKeys,
+  apiKeyScopes,
+  ownership,
+  sqlInjection,
+  massAssignmentAndBodies,
+  forgedTokens,
+  loginLockout,
+  auditTrail,
+];
+
+async function tour(admin, ownServer) {
+  const state = newTour(admin, ownServer);
+  for (const layer of LAYERS) await layer(state);
 }
 
 // --- the app -------------------------------------------------------------------------------

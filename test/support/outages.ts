@@ -1,28 +1,12 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { AddressInfo, Server, Socket, createServer, connect } from 'node:net';
-import type { Response } from 'supertest';
+import { waitFor } from './wait';
 
 /**
  * Real outages for the fault tests (test/faults): a redis-server of the test's own that it
  * stops and starts, and a TCP proxy in front of the database that it cuts and restores. Only
  * 127.0.0.1, bounded waits, no timing assertions.
  */
-
-/** Polls until `check` returns true, or throws after `timeoutMs` naming what was awaited. */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 /** A free loopback port (the OS picks it; a race with another process is very unlikely). */
 export async function freePort(): Promise<number> {
@@ -31,20 +15,6 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** 503 problem+json with a Retry-After of whole seconds: the answer to "a dependency is down". */
-export function expectUnavailable(res: Response): void {
-  expect({ status: res.status, type: res.headers['content-type'] }).toEqual({
-    status: 503,
-    type: expect.stringMatching(/^application\/problem\+json/),
-  });
-  expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
-  expect(res.body).toMatchObject({ status: 503, title: 'Service Unavailable' });
-  // Never the driver's words: no SQL, no socket errors, no stack.
-  expect(JSON.stringify(res.body)).not.toMatch(
-    /ECONN|terminated|timeout exceeded|stack|at \w+ \(/i,
-  );
 }
 
 export const REDIS_SERVER_AVAILABLE = spawnSync('redis-server', ['--version']).status === 0;
@@ -72,7 +42,9 @@ export class OwnRedis {
       { stdio: 'ignore' },
     );
     this.child = child;
-    await waitFor(`redis-server on port ${this.port}`, () => canConnect(this.port), 15_000);
+    await waitFor(`redis-server on port ${this.port}`, () => canConnect(this.port), {
+      timeoutMs: 15_000,
+    });
   }
 
   /** Kills the server (like a crash) and waits until its port refuses connections. */

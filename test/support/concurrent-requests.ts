@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import { InFlightRequests } from '../../src/common/http/in-flight-requests';
 import type { TestApp } from './test-app';
+import { waitFor } from './wait';
 
 /**
  * Real concurrent requests that are sure to overlap: a transaction of the test holds `lockSql`
@@ -25,9 +26,14 @@ export async function sendTogether(
     await runner.query(lock.sql, lock.params);
     all = Promise.all(requests.map((send) => Promise.resolve(send())));
     const inFlight = t.app.get(InFlightRequests);
-    await until(() => Promise.resolve(inFlight.current >= requests.length), timeoutMs);
+    await waitFor('all requests in flight', () => inFlight.current >= requests.length, {
+      timeoutMs,
+      intervalMs: 25,
+      onTimeout: 'return',
+    });
     if (t.config.database.url !== undefined) {
-      await until(
+      await waitFor(
+        'all requests waiting on the lock',
         async () => {
           const rows: { n: number }[] = await runner.query(
             `SELECT count(*)::int AS n FROM pg_stat_activity
@@ -37,7 +43,7 @@ export async function sendTogether(
           // Release before the server's statement timeout (5 s) cancels the waiters: past that
           // the requests still overlap, and the outcome must be right however they interleave.
         },
-        Math.min(timeoutMs, 3_000),
+        { timeoutMs: Math.min(timeoutMs, 3_000), intervalMs: 25, onTimeout: 'return' },
       );
     }
   } finally {
@@ -45,13 +51,4 @@ export async function sendTogether(
     await runner.release();
   }
   return all;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
 }
