@@ -24,7 +24,7 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-/** The request-logging middleware (pino-http); app.setup.ts installs it after the request id. */
+/** The request-logging middleware (pino-http); request-pipeline.ts installs it after the request id. */
 export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
 export type HttpLogger = ReturnType<typeof pinoHttp>;
 

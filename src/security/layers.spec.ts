@@ -83,6 +83,20 @@ describe('security layers', () => {
       expect(offenders).toEqual([]);
     });
 
+    it('keeps its options in *.options.ts, checked at start through optionsCheck', () => {
+      if (!sources.some(({ file }) => file.endsWith('.module-definition.ts'))) return;
+      const options = sources.filter(({ file }) => file.endsWith('.options.ts'));
+      expect(options.length).toBeGreaterThan(0);
+      for (const { text } of options) expect(text).toMatch(/export function validate\w+Options/);
+      // The layer's module, and an endpoints module with options of its own, check them.
+      const modules = sources.filter(
+        ({ file, text }) =>
+          file.endsWith('.module.ts') &&
+          (!file.endsWith('-endpoints.module.ts') || /ConfigurableModuleBuilder/.test(text)),
+      );
+      for (const { text } of modules) expect(text).toMatch(/optionsCheck\(/);
+    });
+
     it('has a test of the layer alone', () => {
       expect(existsSync(join(ROOT, 'test', 'layers', `${layer}.e2e-spec.ts`))).toBe(true);
     });
@@ -144,9 +158,14 @@ const ROUTE_DECLARATIONS = [
   'security/throttling/rate-limit-flow.decorator',
 ];
 const ALLOW_LIST: Record<string, string[]> = {
-  headers: [],
+  headers: ['common/options/'],
   validation: ['common/problem-details/'],
-  authorization: ['common/problem-details/', 'openapi/api-problems.decorator', 'users/user.entity'],
+  authorization: [
+    'common/problem-details/',
+    'common/options/',
+    'openapi/api-problems.decorator',
+    'users/user.entity',
+  ],
   throttling: [...SHARED, 'security/authorization/principal', 'users/user.entity'],
   audit: [
     ...SHARED,

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { AuthenticationGuard } from '../../src/security/authorization/authentication.guard';
 import { AuthorizationGuard } from '../../src/security/authorization/authorization.guard';
 import { AuthorizationModule } from '../../src/security/authorization/authorization.module';
-import type { CredentialSource } from '../../src/security/authorization/authorization.module-definition';
+import type { CredentialSource } from '../../src/security/authorization/authorization.options';
 import { CurrentPrincipal } from '../../src/security/authorization/current-principal.decorator';
 import { TWO_CREDENTIALS_DETAIL } from '../../src/security/authorization/unauthenticated.problem';
 import { assertCanManage } from '../../src/security/authorization/ownership';

@@ -6,7 +6,7 @@ import { REQUEST_ID_HEADER, newRequestId, safeClientRequestId } from './request-
 
 /**
  * Express-specific middleware. Everything that touches the raw Express request lives here, in
- * app.setup.ts and in the headers layer (src/security/headers/security-headers.middleware.ts),
+ * request-pipeline.ts and in the headers layer (src/security/headers/security-headers.middleware.ts),
  * so a Fastify adapter can replace these few functions and leave the other layers be.
  */
 

@@ -5,7 +5,7 @@ import {
   AUTHORIZATION_OPTIONS,
   AuthorizationOptions,
   CredentialSource,
-} from './authorization.module-definition';
+} from './authorization.options';
 import type { Principal } from './principal';
 import { readPolicy } from './route-policy';
 import { runStrategy } from './run-strategy';

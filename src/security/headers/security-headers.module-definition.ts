@@ -1,17 +1,10 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-
-/** Settings of the security-headers layer (see README "Settings"). */
-export interface SecurityHeadersOptions {
-  /** Origins (scheme://host[:port], exact match) whose pages may read responses; empty: none. */
-  corsOrigins: readonly string[];
-  /** Path of the API docs page, e.g. `/docs`: it and its sub-paths get the Swagger UI CSP. */
-  docsPath?: string;
-  /** Response headers allowed origins may read besides X-Request-Id and Retry-After. */
-  exposedHeaders?: readonly string[];
-}
+import { SECURITY_HEADERS_OPTIONS, SecurityHeadersOptions } from './security-headers.options';
 
 /** `SecurityHeadersModule.forRoot(options)` / `forRootAsync({ inject, useFactory })`. */
-export const {
-  ConfigurableModuleClass: ConfigurableSecurityHeadersModule,
-  MODULE_OPTIONS_TOKEN: SECURITY_HEADERS_OPTIONS,
-} = new ConfigurableModuleBuilder<SecurityHeadersOptions>().setClassMethodName('forRoot').build();
+export const { ConfigurableModuleClass: ConfigurableSecurityHeadersModule } =
+  new ConfigurableModuleBuilder<SecurityHeadersOptions>({
+    optionsInjectionToken: SECURITY_HEADERS_OPTIONS,
+  })
+    .setClassMethodName('forRoot')
+    .build();

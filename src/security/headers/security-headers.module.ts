@@ -2,11 +2,13 @@ import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { AbstractHttpAdapter, HttpAdapterHost } from '@nestjs/core';
 import { buildCorsOptions } from './cors-options';
 import { securityHeadersMiddleware } from './security-headers.middleware';
+import { optionsCheck } from '../../common/options/options-check.provider';
+import { ConfigurableSecurityHeadersModule } from './security-headers.module-definition';
 import {
-  ConfigurableSecurityHeadersModule,
   SECURITY_HEADERS_OPTIONS,
   SecurityHeadersOptions,
-} from './security-headers.module-definition';
+  validateSecurityHeadersOptions,
+} from './security-headers.options';
 
 /**
  * Installs the headers middleware and CORS on the HTTP adapter when this provider is built.
@@ -59,5 +61,10 @@ export class SecurityHeadersInstaller implements OnModuleInit {
  * Security headers and CORS (API8:2023) on every response, including body-parser errors and
  * unknown routes. The host registers nothing itself: importing the module installs both.
  */
-@Module({ providers: [SecurityHeadersInstaller] })
+@Module({
+  providers: [
+    optionsCheck(SECURITY_HEADERS_OPTIONS, validateSecurityHeadersOptions), // a bad one stops the start
+    SecurityHeadersInstaller,
+  ],
+})
 export class SecurityHeadersModule extends ConfigurableSecurityHeadersModule {}

@@ -3,15 +3,15 @@ import { findJsonShapeProblem } from './json-shape';
 import { FieldError } from '../../common/problem-details/problem-details';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 
+/** Injection token of the configured pipe (ValidationModule provides it). */
+export const VALIDATION_PIPE = Symbol('VALIDATION_PIPE');
+
 /**
  * The global validation pipe. Unknown properties are rejected, not silently dropped, so
  * `{"role":"admin"}` or `{"ownerId":...}` in a body is a 400 the caller sees (API3:2023).
  * Types are converted only where a DTO says so with @Type/@Transform: implicit conversion
  * would turn the query string "false" into `true`.
  */
-/** Injection token of the configured pipe (ValidationModule provides it). */
-export const VALIDATION_PIPE = Symbol('VALIDATION_PIPE');
-
 export function createValidationPipe(): ValidationPipe {
   return new StrictValidationPipe({
     whitelist: true,
