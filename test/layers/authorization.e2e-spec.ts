@@ -371,7 +371,7 @@ describe('authorization layer: configuration fails the start, never every reques
       'the header "authorization" is configured twice',
     );
     await expect(startLayerApp(host([], []))).rejects.toThrow(
-      '`credentials` must name at least one header',
+      'AuthorizationModule: invalid options: credentials must name at least one header',
     );
   });
 });

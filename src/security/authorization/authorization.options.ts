@@ -19,22 +19,26 @@ export interface AuthorizationOptions {
 /** Injection token of the options. */
 export const AUTHORIZATION_OPTIONS = Symbol('AUTHORIZATION_OPTIONS');
 
+/** A header name as HTTP allows it (RFC 9110 token characters). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 /** Fails closed: no credential at all, or two sources on one header, would be ambiguous. */
 export function validateAuthorizationOptions(options: AuthorizationOptions): void {
   const check = new OptionProblems('AuthorizationModule');
   const sources: unknown = options.credentials;
   if (!Array.isArray(sources) || sources.length === 0) {
-    check.add('credentials', 'must name at least one { header, strategy }');
+    check.add('credentials', 'must name at least one header');
     return check.throwIfAny();
   }
-  const headers = (sources as CredentialSource[]).map((s) => s.header?.toLowerCase?.());
-  if (headers.some((h) => typeof h !== 'string' || !/^[a-z0-9-]+$/.test(h))) {
-    check.add('credentials', 'each needs a header name like x-api-key');
-  } else if (new Set(headers).size !== headers.length) {
-    check.add('credentials', 'must not name one header twice');
-  }
-  if ((sources as CredentialSource[]).some((s) => typeof s.strategy !== 'function')) {
-    check.add('credentials', 'each needs a passport strategy class');
+  const seen = new Set<string>();
+  for (const { header, strategy } of sources as Partial<CredentialSource>[]) {
+    const name = typeof header === 'string' ? header.toLowerCase() : '';
+    if (!HEADER_NAME.test(name))
+      check.add('credentials', `${JSON.stringify(header)} is not a header name`);
+    else if (seen.has(name)) check.add('credentials', `the header "${name}" is configured twice`);
+    seen.add(name);
+    if (typeof strategy !== 'function')
+      check.add('credentials', `"${name}" needs a passport strategy class`);
   }
   check.throwIfAny();
 }
