@@ -13,7 +13,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   // Only the configured proxies may set the client IP through X-Forwarded-For.
   app.set('trust proxy', config.trustProxy);
   installPlatformMiddleware(app);
-  app.enableShutdownHooks();
+  // process.exit, not a re-raised signal: the 'exit' event is what makes pino write out the lines
+  // it still buffers, the shutdown's own included (and a failed shutdown's error).
+  app.enableShutdownHooks([], { useProcessExit: true });
 
   if (config.docsEnabled) setupOpenApi(app);
 }

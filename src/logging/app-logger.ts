@@ -10,9 +10,8 @@ export class AppLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
 
   /**
-   * Writes out what pino still buffers. Stdout is asynchronous, and Nest ends a shutdown by
-   * re-raising the signal, which kills the process without an 'exit' event: the last lines
-   * (the shutdown's own) would be lost without this.
+   * Writes out what pino still buffers (stdout is asynchronous): the shutdown calls it after its
+   * last line, so that line is out before the process exits, whatever ends it.
    */
   flush(): Promise<void> {
     return new Promise((resolve) => this.pino.flush(() => resolve()));
