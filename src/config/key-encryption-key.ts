@@ -4,8 +4,16 @@ import { dirname } from 'node:path';
 import { EnvReader } from './env-parsers';
 
 const KEK_BYTES = 32;
-/** Where a development machine keeps its generated key, next to the embedded database. */
-export const DEV_KEK_FILE = './data/jwt-key-encryption.key';
+/**
+ * Where a development machine keeps its generated key: beside the database whose keys it
+ * encrypts (`./data/pglite` -> `./data/pglite.jwt-key-encryption.key`), or in ./data for a
+ * server database; undefined for an in-memory database, which a restart loses anyway.
+ */
+export function devKeyFile(database: { url?: string; pgliteDataDir: string }): string | undefined {
+  if (database.url) return './data/jwt-key-encryption.key';
+  if (database.pgliteDataDir.startsWith('memory://')) return undefined;
+  return `${database.pgliteDataDir.replace(/\/+$/, '')}.jwt-key-encryption.key`;
+}
 
 export interface KeyEncryptionKeySetting {
   key: Buffer;
@@ -17,11 +25,12 @@ export interface KeyEncryptionKeySetting {
  * The key that encrypts the JWT signing keys at rest. Production: JWT_KEY_ENCRYPTION_KEY
  * (base64 of 32 random bytes) or JWT_KEY_ENCRYPTION_KEY_FILE, or no start. Development: a key
  * made on the first start and kept in the data directory (mode 0600), so the signing keys in
- * the database, and tokens, survive a restart. Test: random per process.
+ * the database, and tokens, survive a restart (see devKeyFile). Test: random per process.
  */
 export function loadKeyEncryptionKey(
   r: EnvReader,
   nodeEnv: 'development' | 'test' | 'production',
+  devFile: string | undefined,
 ): KeyEncryptionKeySetting {
   const fallback = { key: randomBytes(KEK_BYTES), source: 'random-per-process' as const };
   const text = r.raw('JWT_KEY_ENCRYPTION_KEY');
@@ -41,9 +50,9 @@ export function loadKeyEncryptionKey(
     );
     return fallback;
   }
-  if (nodeEnv === 'test' && file === undefined) return fallback;
+  if ((nodeEnv === 'test' || devFile === undefined) && file === undefined) return fallback;
   // Development (or a test that asks for it): made once, owner-only, then reused.
-  const path = file ?? DEV_KEK_FILE;
+  const path = file ?? devFile!;
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     try {

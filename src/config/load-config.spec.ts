@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './env-parsers';
+import { devKeyFile } from './key-encryption-key';
 import { loadConfig } from './load-config';
 
 const STRONG_SECRET = 'k3J9vQ2mX8pL5rT1wZ6yB4nH7cF0dG2s';
@@ -108,6 +109,18 @@ describe('loadConfig', () => {
       problemsOf({ NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY_FILE: join(dir, 'missing') }),
     ).toEqual([expect.stringContaining('JWT_KEY_ENCRYPTION_KEY_FILE cannot be read')]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('development keeps its key-encryption key beside the embedded database; an in-memory one gets none', () => {
+    expect(devKeyFile({ pgliteDataDir: './data/pglite' })).toBe(
+      './data/pglite.jwt-key-encryption.key',
+    );
+    expect(devKeyFile({ pgliteDataDir: '/srv/db/' })).toBe('/srv/db.jwt-key-encryption.key');
+    expect(devKeyFile({ url: 'postgresql://h/db', pgliteDataDir: './data/pglite' })).toBe(
+      './data/jwt-key-encryption.key',
+    );
+    const config = loadConfig({ PGLITE_DATA_DIR: 'memory://' });
+    expect(config.auth.keyEncryptionKeySource).toBe('random-per-process');
   });
 
   it('requires both bootstrap admin variables or neither', () => {

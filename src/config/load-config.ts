@@ -1,7 +1,7 @@
 import { emailAddressProblem, normaliseEmail } from '../common/identity/email-address';
 import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
-import { loadKeyEncryptionKey } from './key-encryption-key';
+import { devKeyFile, loadKeyEncryptionKey } from './key-encryption-key';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -40,6 +40,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  const pgliteDataDir = r.string('PGLITE_DATA_DIR', './data/pglite');
   const config: AppConfig = {
     nodeEnv,
     // Loopback by default outside production: a development API should not face the network.
@@ -48,7 +49,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     database: {
       url: databaseUrl,
-      pgliteDataDir: r.string('PGLITE_DATA_DIR', './data/pglite'),
+      pgliteDataDir,
       runMigrations: r.bool('DATABASE_RUN_MIGRATIONS', true),
       statementTimeoutMs: r.int('DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
       connectTimeoutMs: r.int('DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 60000),
@@ -60,7 +61,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemoData: r.bool('SEED_DEMO_DATA', nodeEnv === 'development'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
     http: loadHttpLimits(r),
-    auth: loadAuthConfig(r, nodeEnv),
+    auth: loadAuthConfig(r, nodeEnv, devKeyFile({ url: databaseUrl, pgliteDataDir })),
     rateLimits: {
       perIpPerMinute: r.int('RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
       perRolePerMinute: {
@@ -104,7 +105,11 @@ function loadHttpLimits(r: EnvReader): AppConfig['http'] {
 const MIN_SECRET_BYTES = 32;
 const PLACEHOLDER = /change|secret|example|placeholder|your|default|password|todo/i;
 
-function loadAuthConfig(r: EnvReader, nodeEnv: NodeEnv): AppConfig['auth'] {
+function loadAuthConfig(
+  r: EnvReader,
+  nodeEnv: NodeEnv,
+  devKekFile: string | undefined,
+): AppConfig['auth'] {
   const production = nodeEnv === 'production';
   const secretText = r.raw('JWT_SECRET');
   // Optional: an HS256 key of its own kind for a single service; unset, the ES256 ring signs.
@@ -144,7 +149,7 @@ function loadAuthConfig(r: EnvReader, nodeEnv: NodeEnv): AppConfig['auth'] {
     r.fail('JWT_REFRESH_TTL_SECONDS', 'must be at least JWT_ACCESS_TTL_SECONDS');
   }
 
-  const keyEncryptionKey = loadKeyEncryptionKey(r, nodeEnv);
+  const keyEncryptionKey = loadKeyEncryptionKey(r, nodeEnv, devKekFile);
 
   return {
     jwtSecret,
