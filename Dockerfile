@@ -2,7 +2,7 @@
 #
 # weather-api: multi-stage image.
 #   docker build -t weather-api .
-#   docker run --rm -p 127.0.0.1:3000:3000 -e DATABASE_URL=postgresql://... -e JWT_SECRET=... weather-api
+#   docker run --rm -p 127.0.0.1:3000:3000 -e DATABASE_URL=postgresql://... -e JWT_KEY_ENCRYPTION_KEY=$(openssl rand -base64 32) weather-api
 # Without DATABASE_URL the app runs embedded PGlite in /app/data (mount a volume there to keep it).
 #
 # Node 20.19+, the version the project promises and tests on (package.json "engines"); every

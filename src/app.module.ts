@@ -74,7 +74,9 @@ export class AppModule {
         JwtAuthModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (c: AppConfig) => ({
+            keyEncryptionKey: c.auth.keyEncryptionKey,
             secret: c.auth.jwtSecret,
+            jwksMaxAgeSeconds: c.auth.jwksMaxAgeSeconds,
             issuer: c.auth.jwtIssuer,
             audience: c.auth.jwtAudience,
             accessTtlSeconds: c.auth.accessTtlSeconds,

@@ -32,7 +32,7 @@ describe('OpenAPI document (e2e)', () => {
     const layers = (express.router as unknown as { stack: RouteLayer[] }).stack;
     return layers.flatMap((layer) => {
       const path = layer.route?.path;
-      if (typeof path !== 'string' || !/^\/(v1|health)(\/|$)/.test(path)) return [];
+      if (typeof path !== 'string' || !/^\/(v1|health|\.well-known)(\/|$)/.test(path)) return [];
       const openApiPath = path.replace(/:(\w+)/g, '{$1}');
       return Object.keys(layer.route?.methods ?? {})
         .filter((method) => HTTP_METHODS.includes(method))
@@ -48,7 +48,7 @@ describe('OpenAPI document (e2e)', () => {
     );
   }
 
-  it('GET /docs-json documents exactly the routes the app registers under /v1 and /health', async () => {
+  it('GET /docs-json documents exactly the routes the app registers under /v1, /health and /.well-known', async () => {
     const res = await request(t.server).get('/docs-json').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const doc = res.body as OpenApiDocument;
@@ -65,6 +65,9 @@ describe('OpenAPI document (e2e)', () => {
       ]),
     );
     expect([...documentedRoutes(doc)].sort()).toEqual([...new Set(registered)].sort());
+    // The JWKS a gateway reads: a documented key set, public, with a key's public members only.
+    const jwks = doc.paths['/.well-known/jwks.json'];
+    expect(JSON.stringify(jwks)).toMatch(/JwksResponse/);
   });
 
   it('declares both security schemes: "bearer" (HTTP) and "api-key" (X-API-Key header)', async () => {

@@ -31,9 +31,12 @@ export class FirstStartService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.auth.jwtSecretGenerated && this.config.nodeEnv !== 'test') {
+    if (
+      this.config.auth.keyEncryptionKeySource === 'random-per-process' &&
+      this.config.nodeEnv !== 'test'
+    ) {
       this.logger.warn(
-        'JWT_SECRET is not set: using a random secret; tokens end when the process does.',
+        'JWT_KEY_ENCRYPTION_KEY is not set: a random one encrypts the signing keys; tokens end when the process does.',
       );
     }
     const firstStart = (await this.users.count()) === 0;

@@ -19,10 +19,14 @@ export interface DatabaseConfig {
 }
 
 export interface AuthConfig {
-  /** HS256 key bytes (>= 32). Handed to jsonwebtoken as a KeyObject. */
-  jwtSecret: Buffer;
-  /** True when no JWT_SECRET was set outside production and a random one was made at start. */
-  jwtSecretGenerated: boolean;
+  /** Optional HS256 key (>= 32 bytes): set, it signs access tokens instead of the ES256 ring. */
+  jwtSecret: Buffer | undefined;
+  /** Encrypts the ring's private keys at rest (32 bytes). */
+  keyEncryptionKey: Buffer;
+  /** Where keyEncryptionKey came from (a random one outside production ends tokens at exit). */
+  keyEncryptionKeySource: 'env' | 'file' | 'generated-file' | 'random-per-process';
+  /** Cache-Control max-age of /.well-known/jwks.json; a next key waits this long to sign. */
+  jwksMaxAgeSeconds: number;
   jwtIssuer: string;
   jwtAudience: string;
   accessTtlSeconds: number;

@@ -1,11 +1,18 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from './env-parsers';
+import { devKeyFile } from './key-encryption-key';
 import { loadConfig } from './load-config';
 
 const STRONG_SECRET = 'k3J9vQ2mX8pL5rT1wZ6yB4nH7cF0dG2s';
+const STRONG_KEK = Buffer.from('0123456789abcdefghijklmnopqrstuv').toString('base64');
+// Development writes its key-encryption key on first start: never into the checkout here.
+const DEV_KEK = { JWT_KEY_ENCRYPTION_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'kek-')), 'k') };
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
-    loadConfig(env);
+    loadConfig(env.NODE_ENV ? env : { ...DEV_KEK, ...env });
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
     throw error;
@@ -15,7 +22,7 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
-    const config = loadConfig({});
+    const config = loadConfig(DEV_KEK);
     expect(config).toMatchObject({
       nodeEnv: 'development',
       host: '127.0.0.1',
@@ -26,8 +33,9 @@ describe('loadConfig', () => {
       seedDemoData: true,
       database: { url: undefined, pgliteDataDir: './data/pglite', runMigrations: true },
     });
-    expect(config.auth.jwtSecretGenerated).toBe(true);
-    expect(config.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(config.auth.jwtSecret).toBeUndefined(); // ES256 from the ring, no HS256 key
+    expect(config.auth.keyEncryptionKey).toHaveLength(32);
+    expect(config.auth.jwksMaxAgeSeconds).toBe(300);
   });
 
   it.each([
@@ -48,7 +56,7 @@ describe('loadConfig', () => {
     ['JWT_SECRET', 'changeme-changeme-changeme-changeme'],
     ['JWT_SECRET', 'a'.repeat(64)],
   ])('rejects %s=%s with a message that names the variable', (name, value) => {
-    const problems = problemsOf({ [name]: value });
+    const problems = problemsOf({ ...DEV_KEK, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(name);
   });
@@ -63,11 +71,56 @@ describe('loadConfig', () => {
     expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', TRUST_PROXY: 'true' })).toHaveLength(3);
   });
 
-  it('refuses to start in production without a JWT secret, and defaults to safe production values', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('JWT_SECRET')]);
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET });
+  it('refuses to start in production without a key-encryption key, and defaults to safe production values', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      expect.stringContaining('JWT_KEY_ENCRYPTION_KEY is required in production'),
+    ]);
+    // An HS256 secret is not a substitute: the ring's keys still need encrypting.
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET })).toHaveLength(1);
+    const config = loadConfig({ NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: STRONG_KEK });
     expect(config).toMatchObject({ host: '0.0.0.0', docsEnabled: false, seedDemoData: false });
-    expect(config.auth).toMatchObject({ jwtSecretGenerated: false, registrationEnabled: false });
+    expect(config.auth).toMatchObject({
+      keyEncryptionKeySource: 'env',
+      registrationEnabled: false,
+    });
+    expect(config.auth.jwtSecret).toBeUndefined();
+  });
+
+  it.each([
+    ['JWT_KEY_ENCRYPTION_KEY', 'c2hvcnQ='],
+    ['JWT_KEY_ENCRYPTION_KEY', Buffer.alloc(32).toString('base64')],
+    ['JWT_JWKS_MAX_AGE_SECONDS', '-1'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(problemsOf({ NODE_ENV: 'production', [name]: value })).toEqual(
+      expect.arrayContaining([expect.stringContaining(name)]),
+    );
+  });
+
+  it('development makes its key-encryption key once, owner-only, and reads the same one next start', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kek-'));
+    const file = join(dir, 'nested', 'kek');
+    const first = loadConfig({ JWT_KEY_ENCRYPTION_KEY_FILE: file });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first.auth.keyEncryptionKeySource).toBe('generated-file');
+    const second = loadConfig({ JWT_KEY_ENCRYPTION_KEY_FILE: file });
+    expect(second.auth.keyEncryptionKey.equals(first.auth.keyEncryptionKey)).toBe(true);
+    // Production never makes one: a missing file is an error.
+    expect(
+      problemsOf({ NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY_FILE: join(dir, 'missing') }),
+    ).toEqual([expect.stringContaining('JWT_KEY_ENCRYPTION_KEY_FILE cannot be read')]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('development keeps its key-encryption key beside the embedded database; an in-memory one gets none', () => {
+    expect(devKeyFile({ pgliteDataDir: './data/pglite' })).toBe(
+      './data/pglite.jwt-key-encryption.key',
+    );
+    expect(devKeyFile({ pgliteDataDir: '/srv/db/' })).toBe('/srv/db.jwt-key-encryption.key');
+    expect(devKeyFile({ url: 'postgresql://h/db', pgliteDataDir: './data/pglite' })).toBe(
+      './data/jwt-key-encryption.key',
+    );
+    const config = loadConfig({ PGLITE_DATA_DIR: 'memory://' });
+    expect(config.auth.keyEncryptionKeySource).toBe('random-per-process');
   });
 
   it('requires both bootstrap admin variables or neither', () => {
@@ -76,6 +129,7 @@ describe('loadConfig', () => {
       problemsOf({ BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', BOOTSTRAP_ADMIN_PASSWORD: 'short' })[0],
     ).toContain('BOOTSTRAP_ADMIN_PASSWORD');
     const config = loadConfig({
+      ...DEV_KEK,
       BOOTSTRAP_ADMIN_EMAIL: 'Ada@Example.com',
       BOOTSTRAP_ADMIN_PASSWORD: 'Tr0ub4dor&3-horse',
     });
@@ -86,16 +140,16 @@ describe('loadConfig', () => {
   });
 
   it('parses trusted proxies as names, addresses and hop counts', () => {
-    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual([
+    expect(loadConfig({ ...DEV_KEK, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual([
       'loopback',
       '10.0.0.0/8',
     ]);
-    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...DEV_KEK, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ...DEV_KEK, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
   });
 
   it('treats blank values as unset', () => {
-    expect(loadConfig({ PORT: '  ', DATABASE_URL: '' })).toMatchObject({
+    expect(loadConfig({ ...DEV_KEK, PORT: '  ', DATABASE_URL: '' })).toMatchObject({
       port: 3000,
       database: { url: undefined },
     });

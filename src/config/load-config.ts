@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { emailAddressProblem, normaliseEmail } from '../common/identity/email-address';
 import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
+import { devKeyFile, loadKeyEncryptionKey } from './key-encryption-key';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -40,6 +40,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  const pgliteDataDir = r.string('PGLITE_DATA_DIR', './data/pglite');
   const config: AppConfig = {
     nodeEnv,
     // Loopback by default outside production: a development API should not face the network.
@@ -48,7 +49,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     database: {
       url: databaseUrl,
-      pgliteDataDir: r.string('PGLITE_DATA_DIR', './data/pglite'),
+      pgliteDataDir,
       runMigrations: r.bool('DATABASE_RUN_MIGRATIONS', true),
       statementTimeoutMs: r.int('DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
       connectTimeoutMs: r.int('DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 60000),
@@ -60,7 +61,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemoData: r.bool('SEED_DEMO_DATA', nodeEnv === 'development'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
     http: loadHttpLimits(r),
-    auth: loadAuthConfig(r, production),
+    auth: loadAuthConfig(r, nodeEnv, devKeyFile({ url: databaseUrl, pgliteDataDir })),
     rateLimits: {
       perIpPerMinute: r.int('RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
       perRolePerMinute: {
@@ -104,15 +105,16 @@ function loadHttpLimits(r: EnvReader): AppConfig['http'] {
 const MIN_SECRET_BYTES = 32;
 const PLACEHOLDER = /change|secret|example|placeholder|your|default|password|todo/i;
 
-function loadAuthConfig(r: EnvReader, production: boolean): AppConfig['auth'] {
+function loadAuthConfig(
+  r: EnvReader,
+  nodeEnv: NodeEnv,
+  devKekFile: string | undefined,
+): AppConfig['auth'] {
+  const production = nodeEnv === 'production';
   const secretText = r.raw('JWT_SECRET');
-  let jwtSecret: Buffer;
-  if (secretText === undefined) {
-    // Outside production a random per-process secret keeps a fresh clone working; tokens then
-    // die with the process, which is the safe direction.
-    if (production) r.fail('JWT_SECRET', 'is required in production (at least 32 random bytes)');
-    jwtSecret = randomBytes(MIN_SECRET_BYTES);
-  } else {
+  // Optional: an HS256 key of its own kind for a single service; unset, the ES256 ring signs.
+  let jwtSecret: Buffer | undefined;
+  if (secretText !== undefined) {
     jwtSecret = Buffer.from(secretText, 'utf8');
     if (jwtSecret.length < MIN_SECRET_BYTES || isWeakSecret(secretText)) {
       r.fail(
@@ -147,9 +149,13 @@ function loadAuthConfig(r: EnvReader, production: boolean): AppConfig['auth'] {
     r.fail('JWT_REFRESH_TTL_SECONDS', 'must be at least JWT_ACCESS_TTL_SECONDS');
   }
 
+  const keyEncryptionKey = loadKeyEncryptionKey(r, nodeEnv, devKekFile);
+
   return {
     jwtSecret,
-    jwtSecretGenerated: secretText === undefined,
+    keyEncryptionKey: keyEncryptionKey.key,
+    keyEncryptionKeySource: keyEncryptionKey.source,
+    jwksMaxAgeSeconds: r.int('JWT_JWKS_MAX_AGE_SECONDS', 300, 0, 86400),
     jwtIssuer: r.string('JWT_ISSUER', 'weather-api'),
     jwtAudience: r.string('JWT_AUDIENCE', 'weather-api-clients'),
     accessTtlSeconds,

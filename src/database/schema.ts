@@ -2,6 +2,7 @@ import { Identity1763900100000 } from '../../migrations/1763900100000-identity';
 import { InitialSchema1763900000000 } from '../../migrations/1763900000000-initial-schema';
 import { AuditAndUsage1763900200000 } from '../../migrations/1763900200000-audit-and-usage';
 import { ApiKeyResourceBinding1763900300000 } from '../../migrations/1763900300000-api-key-resource-binding';
+import { SigningKeys1763900400000 } from '../../migrations/1763900400000-signing-keys';
 import { AuditLogEntry } from '../security/audit/audit-log.entity';
 import { ApiKey } from '../security/api-key/api-key.entity';
 import { AuthSession } from '../security/jwt/auth-session.entity';
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Identity1763900100000,
   AuditAndUsage1763900200000,
   ApiKeyResourceBinding1763900300000,
+  SigningKeys1763900400000,
 ];

@@ -28,6 +28,7 @@ import {
 
 /** The only routes anyone may call without a credential. */
 const PUBLIC_ROUTES = [
+  'GET /.well-known/jwks.json',
   'GET /health/live',
   'GET /health/ready',
   'POST /v1/auth/login',

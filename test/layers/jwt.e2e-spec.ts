@@ -23,6 +23,7 @@ import { LayerApp, UserRow, insertUser, startLayerApp } from '../support/layer-a
 
 const OPTIONS = {
   secret: randomBytes(32),
+  keyEncryptionKey: randomBytes(32),
   issuer: 'layer-test-issuer',
   audience: 'layer-test-audience',
   accessTtlSeconds: 300,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
@@ -32,6 +32,7 @@ import {
 } from '../support/sign-in';
 import { stationBody } from '../support/stations';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
+import { hs256Kid } from '../../src/security/jwt/keys/ring-key';
 import { TWO_CREDENTIALS_DETAIL } from '../../src/security/authorization/unauthenticated.problem';
 
 /**
@@ -45,6 +46,8 @@ import { TWO_CREDENTIALS_DETAIL } from '../../src/security/authorization/unauthe
  */
 
 const JWT_SECRET = strongJwtSecret();
+// The kid the app gives JWT_SECRET's HS256 key: without it a token is refused before any check.
+const HS_KID = hs256Kid(JWT_SECRET);
 
 let t: TestApp;
 let operator: SignedInUser;
@@ -140,7 +143,7 @@ const ATTACKS: Attack[] = [
     headers: () =>
       bearerHeader(
         hmacSignedJwt(
-          { alg: 'HS256', typ: 'JWT', crit: ['x-must'], 'x-must': 1 },
+          { alg: 'HS256', typ: 'JWT', kid: HS_KID, crit: ['x-must'], 'x-must': 1 },
           claims(),
           JWT_SECRET,
         ),
@@ -151,7 +154,7 @@ const ATTACKS: Attack[] = [
     headers: () =>
       bearerHeader(
         hmacSignedJwt(
-          { alg: 'HS256', typ: 'JWT' },
+          { alg: 'HS256', typ: 'JWT', kid: HS_KID },
           claims({ iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 }),
           JWT_SECRET,
         ),
@@ -193,10 +196,10 @@ describe('API2 forged, stale and misplaced credentials (e2e)', () => {
   });
 
   it('control: the same claims, signed with the real secret, a plain header and iat now, are accepted', async () => {
-    const token = hmacSignedJwt({ alg: 'HS256', typ: 'JWT' }, claims(), JWT_SECRET);
+    const token = hmacSignedJwt({ alg: 'HS256', typ: 'JWT', kid: HS_KID }, claims(), JWT_SECRET);
     expectStatus(await me(t, bearerHeader(token)), 200);
     const skewed = hmacSignedJwt(
-      { alg: 'HS256', typ: 'JWT' },
+      { alg: 'HS256', typ: 'JWT', kid: HS_KID },
       claims({ iat: nowSeconds() + 30 }),
       JWT_SECRET,
     );
@@ -282,7 +285,11 @@ describe('API2 logging in (e2e)', () => {
   });
 
   it('the first admin cannot be given a placeholder or short password, nor the server a weak JWT key', () => {
-    const base = { NODE_ENV: 'production', JWT_SECRET: strongJwtSecret() };
+    const base = {
+      NODE_ENV: 'production',
+      JWT_SECRET: strongJwtSecret(),
+      JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    };
     for (const env of [
       {
         ...base,
@@ -291,6 +298,8 @@ describe('API2 logging in (e2e)', () => {
       },
       { ...base, BOOTSTRAP_ADMIN_EMAIL: 'a@b.example', BOOTSTRAP_ADMIN_PASSWORD: 'short' },
       { NODE_ENV: 'production' },
+      // An HS256 secret does not replace the key that encrypts the ring's keys.
+      { NODE_ENV: 'production', JWT_SECRET: strongJwtSecret() },
       { NODE_ENV: 'production', JWT_SECRET: 'your-jwt-secret-goes-here-please-change' },
       { NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(64) },
     ]) {

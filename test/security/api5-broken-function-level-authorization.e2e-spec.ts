@@ -230,11 +230,12 @@ describe('API5 other verbs and other spellings of an admin path (e2e)', () => {
 });
 
 describe('API5 the policy fails closed (e2e)', () => {
-  it('every route declares who may call it, and only five are public', () => {
+  it('every route declares who may call it, and only six are public', () => {
     const routes = registeredRoutes(t.app);
     expect(routes.length).toBeGreaterThan(20);
     expect(routes.flatMap(policyProblems)).toEqual([]);
     expect(routes.filter((r) => r.policy.isPublic).map((r) => r.name)).toEqual([
+      'GET /.well-known/jwks.json', // public keys only (test/identity/signing-keys)
       'GET /health/live',
       'GET /health/ready',
       'POST /v1/auth/login',

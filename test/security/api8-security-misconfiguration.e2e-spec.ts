@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -33,7 +34,7 @@ let station: OwnedStation;
 beforeAll(async () => {
   prod = await startTestApp({
     NODE_ENV: 'production',
-    JWT_SECRET: strongJwtSecret(),
+    JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     CORS_ORIGINS: 'https://app.example',
   });
   t = await startTestApp();
@@ -315,26 +316,31 @@ describe('API8 errors disclose nothing (e2e)', () => {
 });
 
 describe('API8 production defaults (e2e)', () => {
-  it('production refuses to start without a real JWT secret, or trusting every proxy', () => {
+  it('production refuses to start without a real key-encryption key or JWT secret, or trusting every proxy', () => {
     const secret = strongJwtSecret();
+    const kek = randomBytes(32).toString('base64');
+    const prod = { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: kek };
     for (const env of [
       { NODE_ENV: 'production' },
-      { NODE_ENV: 'production', JWT_SECRET: 'short' },
-      { NODE_ENV: 'production', JWT_SECRET: 'change-me-change-me-change-me-change-me' },
-      { NODE_ENV: 'production', JWT_SECRET: secret, TRUST_PROXY: 'true' },
-      { NODE_ENV: 'production', JWT_SECRET: secret, CORS_ORIGINS: '*' },
-      { NODE_ENV: 'production', JWT_SECRET: secret, DOCS_ENABLED: 'yes' },
+      { NODE_ENV: 'production', JWT_SECRET: secret }, // HS256 does not replace the ring's key
+      { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') },
+      { ...prod, JWT_SECRET: 'short' },
+      { ...prod, JWT_SECRET: 'change-me-change-me-change-me-change-me' },
+      { ...prod, TRUST_PROXY: 'true' },
+      { ...prod, CORS_ORIGINS: '*' },
+      { ...prod, DOCS_ENABLED: 'yes' },
     ]) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
     }
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret });
+    const config = loadConfig(prod);
     expect(config).toMatchObject({
       docsEnabled: false,
       seedDemoData: false,
       trustProxy: false,
       corsOrigins: [],
-      auth: { registrationEnabled: false, jwtSecretGenerated: false },
+      auth: { registrationEnabled: false, keyEncryptionKeySource: 'env', jwtSecret: undefined },
     });
+    expect(() => loadConfig({ ...prod, JWT_SECRET: secret })).not.toThrow();
   });
 
   it('a production server serves no docs and takes no registrations', async () => {

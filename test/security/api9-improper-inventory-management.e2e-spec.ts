@@ -101,10 +101,12 @@ describe('API9 no shadow or zombie API (e2e)', () => {
 });
 
 describe('API9 the document describes one current version (e2e)', () => {
-  it('info.version is "1", and every operation lives under /v1 (or the unversioned health probes)', () => {
+  it('info.version is "1", and every operation lives under /v1 (or the unversioned health probes and JWKS)', () => {
     expect(doc.info.version).toBe('1');
     const paths = documentedOperations(doc).map((op) => op.path);
-    expect(paths.filter((path) => !/^\/(v1|health)\//.test(path))).toEqual([]);
+    // The JWKS is a well-known URI (RFC 8615): gateways expect it there, unversioned.
+    const unversioned = paths.filter((path) => path !== '/.well-known/jwks.json');
+    expect(unversioned.filter((path) => !/^\/(v1|health)\//.test(path))).toEqual([]);
     expect(paths.filter((path) => path.startsWith('/v1/')).length).toBeGreaterThan(20);
   });
 

@@ -22,6 +22,7 @@ import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 
 const DOCS_ROUTES = ['GET /docs', 'GET /docs-json', 'GET /docs-yaml'];
 const PUBLIC_OPERATIONS = [
+  'GET /.well-known/jwks.json',
   'GET /health/live',
   'GET /health/ready',
   'POST /v1/auth/login',
@@ -75,17 +76,20 @@ describe('route inventory: served = declared = documented (e2e)', () => {
     expect(sorted(declared)).toEqual(sorted(servedOperations()));
   });
 
-  it('every route is under /v1, except the health probes and the docs', () => {
+  it('every route is under /v1, except the health probes, the JWKS and the docs', () => {
     const outside = expressRoutes(t)
       .filter(({ path }) => !isWildcard(path))
       .map(({ method, path }) => `${method} ${path}`)
       .filter((name) => !/^[A-Z]+ \/(v1|health)\//.test(name))
+      .filter((name) => name !== 'GET /.well-known/jwks.json') // a well-known URI (RFC 8615)
       .filter((name) => !isDocs(name.split(' ')[1]));
     expect(outside).toEqual([]);
     expect(expressRoutes(t).map((r) => `${r.method} ${r.path}`)).toEqual(
       expect.arrayContaining(DOCS_ROUTES),
     );
-    for (const op of operations()) expect(op.path).toMatch(/^\/(v1|health)\//);
+    for (const op of operations()) {
+      expect(op.path).toMatch(/^\/(v1|health)\/|^\/\.well-known\/jwks\.json$/);
+    }
   });
 
   it('no route answers with a redirect (an API never bounces a client to another URL)', async () => {
@@ -135,7 +139,7 @@ describe('route inventory: what each documented operation promises (e2e)', () =>
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('public operations say so with an explicit empty security; they are exactly the five known ones', () => {
+  it('public operations say so with an explicit empty security; they are exactly the six known ones', () => {
     const open = operations()
       .filter((op) => Array.isArray(op.operation.security) && op.operation.security.length === 0)
       .map((op) => op.name);

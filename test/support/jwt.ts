@@ -1,5 +1,7 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { KeyObject, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { SigningKeyRing } from '../../src/security/jwt/keys/signing-key-ring.service';
+import { hs256Kid } from '../../src/security/jwt/keys/ring-key';
 import type { Session } from './sign-in';
 
 /** Tokens crafted by hand: decoded, re-signed, forged, for the attacks on the JWT layer. */
@@ -65,13 +67,36 @@ export function accessClaims(
   return claims;
 }
 
-/** Signs claims as-is (iss, aud, exp... come from the claims) with jsonwebtoken. */
+/**
+ * Signs claims as-is (iss, aud, exp... come from the claims) with jsonwebtoken. The app picks
+ * its key by kid only, so an HMAC token names the kid the app gives that secret (JWT_SECRET's
+ * HS256 key); `kid` overrides it (null: no kid at all).
+ */
 export function signJwt(
   claims: Record<string, unknown>,
-  secret: Buffer | string,
+  secret: Buffer | string | KeyObject,
   algorithm: jwt.Algorithm = 'HS256',
+  kid?: string | null,
 ): string {
-  return jwt.sign(claims, secret, { algorithm, noTimestamp: true });
+  const keyid =
+    kid === undefined && algorithm.startsWith('HS') && !(secret instanceof KeyObject)
+      ? hs256Kid(secret)
+      : (kid ?? undefined);
+  return jwt.sign(claims, secret, { algorithm, noTimestamp: true, ...(keyid ? { keyid } : {}) });
+}
+
+/** Signs claims with the app's own current signing key and its kid: a "validly signed" token. */
+export async function signAsApp(
+  app: { get(type: typeof SigningKeyRing): SigningKeyRing },
+  claims: Record<string, unknown>,
+  extraHeader: Record<string, unknown> = {},
+): Promise<string> {
+  const key = await app.get(SigningKeyRing).signingKey();
+  return jwt.sign(claims, key.signKey, {
+    algorithm: key.alg,
+    keyid: key.kid, // iat and exp come from the claims (noTimestamp would drop iat)
+    header: { alg: key.alg, kid: key.kid, ...extraHeader },
+  });
 }
 
 export function nowSeconds(): number {

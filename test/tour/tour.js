@@ -462,7 +462,7 @@ async function authentication({ admin, ctx }) {
     ctx.adminToken = t.check(typeof res.data?.accessToken === 'string', 'no accessToken')
       ? res.data.accessToken
       : undefined;
-    return 'argon2id verified the password; a session started: a 15-minute HS256 access token and a single-use opaque refresh token.';
+    return 'argon2id verified the password; a session started: a 15-minute ES256 access token (its kid in the JWKS) and a single-use opaque refresh token.';
   });
 }
 
@@ -734,7 +734,7 @@ async function forgedTokens({ op1 }) {
         headers: bearer(`${b64url(header)}.${b64url(payload)}.`),
       });
       t.expectStatus(res, 401);
-      return "JwtStrategy pins algorithms: ['HS256']; an unsigned token is no token.";
+      return "JwtStrategy takes the algorithm from the key the kid names (ES256), never from the header; an unsigned token is no token.";
     },
   );
 

@@ -1,65 +1,71 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { KeyObject } from 'node:crypto';
+import type { Request } from 'express';
+import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { DataSource } from 'typeorm';
 import type { Role } from '../../users/user.entity';
 import type { UserPrincipal } from '../authorization/principal';
 import { AccessTokenClaims } from './access-token.claims';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
-import { JWT_ALGORITHM, JWT_KEY } from './jwt-key.provider';
-
-/** Clock skew allowed between instances (and a gateway) for `iat`. */
-const MAX_CLOCK_SKEW_SECONDS = 60;
-
-/**
- * The bearer token, unless its header asks for something we do not do: a `crit` header names
- * extensions the verifier must understand (RFC 7515 §4.1.11); we understand none, so such a
- * token is refused before any signature check, as the RFC requires.
- */
-function bearerWithoutCrit(
-  request: Parameters<ReturnType<typeof ExtractJwt.fromAuthHeaderAsBearerToken>>[0],
-): string | null {
-  const token = ExtractJwt.fromAuthHeaderAsBearerToken()(request);
-  if (!token) return null;
-  try {
-    const header: unknown = JSON.parse(
-      Buffer.from(token.split('.')[0], 'base64url').toString('utf8'),
-    );
-    return typeof header === 'object' && header !== null && 'crit' in header ? null : token;
-  } catch {
-    return token; // not JSON: the signature check refuses it
-  }
-}
+import { CLOCK_SKEW_SECONDS, KID_PATTERN } from './keys/ring-key';
+import { SigningKeyRing } from './keys/signing-key-ring.service';
 
 interface LiveSessionRow {
   role: Role;
 }
 
+/** Header members that would let the token choose its own key: never honoured, refused. */
+const KEY_CHOOSING_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'];
+
+/** The kid each request's token was verified with, for the per-request key-state check. */
+const verifiedKid = new WeakMap<object, string>();
+
 /**
- * Access tokens from `Authorization: Bearer` only (no query string, no cookie). passport-jwt
- * checks signature (HS256 only, so `alg: none` and RS/HS confusion fail), exp, nbf, iss and aud;
- * validate() then checks the token type and that user and session are still alive.
+ * Access tokens from `Authorization: Bearer` only (no query string, no cookie). The key comes
+ * from the ring by `kid` only, with the algorithm bound to that key (the header's `alg` must
+ * match it); passport-jwt then checks the signature, exp, nbf, iss and aud; validate() checks
+ * the token type, `iat`, and in one query that user, session and signing key are still alive.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
-    @Inject(JWT_KEY) key: KeyObject,
+    private readonly ring: SigningKeyRing,
     @Inject(JWT_AUTH_OPTIONS) options: JwtAuthOptions,
     private readonly dataSource: DataSource,
   ) {
     super({
-      jwtFromRequest: bearerWithoutCrit,
-      // A KeyObject, not a string: see jwt-key.provider.ts. The types only list string | Buffer.
-      secretOrKey: key as unknown as Buffer,
-      algorithms: [JWT_ALGORITHM],
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKeyProvider: (
+        request: Request,
+        rawToken: string,
+        done: (error: Error | null, key?: string | Buffer) => void,
+      ) => {
+        keyFor(ring, rawToken).then(
+          (found) => {
+            if (!found) return done(new Error('no usable key for this token'));
+            verifiedKid.set(request, found.kid);
+            // A KeyObject (no PEM parsing per verify); the types only list string | Buffer.
+            done(null, found.key as unknown as Buffer);
+          },
+          (error: Error) => done(error),
+        );
+      },
+      // The ring's algorithms only; keyFor() has already pinned the one of the token's key.
+      algorithms: ring.algorithms(),
       issuer: options.issuer,
       audience: options.audience,
       ignoreExpiration: false,
+      passReqToCallback: true,
     });
   }
 
-  async validate(claims: Partial<AccessTokenClaims>): Promise<UserPrincipal | null> {
+  async validate(
+    request: Request,
+    claims: Partial<AccessTokenClaims>,
+  ): Promise<UserPrincipal | null> {
+    const kid = verifiedKid.get(request);
+    if (kid === undefined) return null;
     if (
       claims.typ !== 'access' ||
       typeof claims.sub !== 'string' ||
@@ -71,16 +77,23 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     // jsonwebtoken checks exp only when it is present: a token without one must not live forever.
     if (typeof claims.exp !== 'number') return null;
     // Issued in the future (beyond clock skew): minted by a wrong clock or a forger's.
-    if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) {
+    if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
       return null;
     }
-    // One query: the user exists and is enabled, and the session is neither revoked nor over.
+    // One query: the user exists and is enabled, the session is neither revoked nor over, and
+    // the signing key is neither revoked nor removed: a revocation applies on every instance at
+    // once, whatever this instance has cached. (The HS256 key from the options is not in the
+    // table: changing the secret is what ends its tokens.)
     const rows = await this.dataSource.query<LiveSessionRow[]>(
       `SELECT u.role
          FROM users u JOIN auth_sessions s ON s.user_id = u.id
         WHERE u.id = $1 AND s.id = $2
-          AND u.disabled_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()`,
-      [claims.sub, claims.sid],
+          AND u.disabled_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()
+          AND ($4 OR EXISTS (
+                SELECT 1 FROM signing_keys k
+                 WHERE k.kid = $3 AND k.state <> 'revoked'
+                   AND (k.verify_until IS NULL OR k.verify_until > now())))`,
+      [claims.sub, claims.sid, kid, this.ring.isOptionsKey(kid)],
     );
     const row = rows[0];
     if (!row) return null;
@@ -92,6 +105,42 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       sessionId: claims.sid,
       tokenId: claims.jti,
     };
+  }
+}
+
+/**
+ * The verification key for a raw token, or undefined: the header must name a well-formed kid
+ * of the ring, the algorithm bound to that key, no key-choosing member and no `crit` (we
+ * understand no extension, so RFC 7515 4.1.11 says refuse).
+ */
+async function keyFor(
+  ring: SigningKeyRing,
+  rawToken: string,
+): Promise<{ kid: string; key: KeyObject } | undefined> {
+  const header = decodeHeader(rawToken);
+  if (!header) return undefined;
+  const { kid, alg } = header;
+  if (typeof kid !== 'string' || !KID_PATTERN.test(kid) || typeof alg !== 'string') {
+    return undefined;
+  }
+  if ('crit' in header || KEY_CHOOSING_HEADERS.some((name) => name in header)) return undefined;
+  const key = await ring.verificationKey(kid);
+  if (!key || key.alg !== alg) return undefined;
+  return { kid, key: key.verifyKey };
+}
+
+function decodeHeader(rawToken: string): Record<string, unknown> | undefined {
+  const dot = rawToken.indexOf('.');
+  if (dot <= 0 || dot > 1024) return undefined;
+  try {
+    const header: unknown = JSON.parse(
+      Buffer.from(rawToken.slice(0, dot), 'base64url').toString('utf8'),
+    );
+    return header && typeof header === 'object' && !Array.isArray(header)
+      ? (header as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,11 +9,13 @@ import { AuthSession } from './auth-session.entity';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { TokenPairResponse } from './dto/token-pair.response';
 import { RefreshToken } from './refresh-token.entity';
+import { SigningKeyRing } from './keys/signing-key-ring.service';
 import { newOpaqueToken, sha256 } from '../../common/crypto/secure-token';
 
 const REFRESH_PREFIX = 'wxr_';
 
-export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_disabled';
+export type RevokeReason =
+  'logout' | 'refresh_reuse' | 'password_changed' | 'user_disabled' | 'all_sessions_ended';
 
 /** Outcome of a refresh attempt, so the caller can audit reuse distinctly from other failures. */
 export type RefreshOutcome =
@@ -29,6 +31,7 @@ export type RefreshOutcome =
 export class TokenService {
   constructor(
     private readonly jwt: JwtService,
+    private readonly ring: SigningKeyRing,
     private readonly tx: TransactionContext,
     @Inject(JWT_AUTH_OPTIONS) private readonly options: JwtAuthOptions,
   ) {}
@@ -93,6 +96,20 @@ export class TokenService {
     );
   }
 
+  /**
+   * Emergency (suspected compromise): every session of every user ends. Access tokens die at
+   * once on every instance (each request checks its session), refresh tokens with their
+   * session. Returns how many sessions it ended.
+   */
+  async endEverySession(): Promise<number> {
+    const result = await this.tx.manager.update(
+      AuthSession,
+      { revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: 'all_sessions_ended' },
+    );
+    return result.affected ?? 0;
+  }
+
   /** A token we issued but cannot use: reuse of a rotated one revokes its family. */
   private async handleUnusable(manager: EntityManager, hash: Buffer): Promise<RefreshOutcome> {
     const known = await manager.findOneBy(RefreshToken, { tokenHash: hash });
@@ -121,7 +138,13 @@ export class TokenService {
       jti: randomUUID(),
       typ: 'access',
     };
-    const accessToken = await this.jwt.signAsync(claims);
+    // The key is the ring's current one (or the HS256 key of the options), named by its kid.
+    const key = await this.ring.signingKey(manager);
+    const accessToken = await this.jwt.signAsync(claims, {
+      privateKey: key.signKey as unknown as string, // a KeyObject; the types list string | Buffer
+      algorithm: key.alg,
+      keyid: key.kid,
+    });
     return {
       accessToken,
       refreshToken,

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EnvReader } from './env-parsers';
+
+const KEK_BYTES = 32;
+/**
+ * Where a development machine keeps its generated key: beside the database whose keys it
+ * encrypts (`./data/pglite` -> `./data/pglite.jwt-key-encryption.key`), or in ./data for a
+ * server database; undefined for an in-memory database, which a restart loses anyway.
+ */
+export function devKeyFile(database: { url?: string; pgliteDataDir: string }): string | undefined {
+  if (database.url) return './data/jwt-key-encryption.key';
+  if (database.pgliteDataDir.startsWith('memory://')) return undefined;
+  return `${database.pgliteDataDir.replace(/\/+$/, '')}.jwt-key-encryption.key`;
+}
+
+export interface KeyEncryptionKeySetting {
+  key: Buffer;
+  /** Where it came from, for the first-start notice; never the key itself. */
+  source: 'env' | 'file' | 'generated-file' | 'random-per-process';
+}
+
+/**
+ * The key that encrypts the JWT signing keys at rest. Production: JWT_KEY_ENCRYPTION_KEY
+ * (base64 of 32 random bytes) or JWT_KEY_ENCRYPTION_KEY_FILE, or no start. Development: a key
+ * made on the first start and kept in the data directory (mode 0600), so the signing keys in
+ * the database, and tokens, survive a restart (see devKeyFile). Test: random per process.
+ */
+export function loadKeyEncryptionKey(
+  r: EnvReader,
+  nodeEnv: 'development' | 'test' | 'production',
+  devFile: string | undefined,
+): KeyEncryptionKeySetting {
+  const fallback = { key: randomBytes(KEK_BYTES), source: 'random-per-process' as const };
+  const text = r.raw('JWT_KEY_ENCRYPTION_KEY');
+  const file = r.raw('JWT_KEY_ENCRYPTION_KEY_FILE');
+  if (text !== undefined && file !== undefined) {
+    r.fail('JWT_KEY_ENCRYPTION_KEY', 'and JWT_KEY_ENCRYPTION_KEY_FILE are exclusive: set one');
+    return fallback;
+  }
+  if (text !== undefined) return decode(r, 'JWT_KEY_ENCRYPTION_KEY', text, 'env') ?? fallback;
+  if (file !== undefined && (nodeEnv !== 'development' || existsSync(file))) {
+    return readKeyFile(r, file, 'file') ?? fallback;
+  }
+  if (nodeEnv === 'production') {
+    r.fail(
+      'JWT_KEY_ENCRYPTION_KEY',
+      'is required in production (or JWT_KEY_ENCRYPTION_KEY_FILE): try openssl rand -base64 32',
+    );
+    return fallback;
+  }
+  if ((nodeEnv === 'test' || devFile === undefined) && file === undefined) return fallback;
+  // Development (or a test that asks for it): made once, owner-only, then reused.
+  const path = file ?? devFile!;
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      // wx: never overwrite a key another process just wrote (then that one is read below).
+      writeFileSync(path, `${randomBytes(KEK_BYTES).toString('base64')}\n`, {
+        mode: 0o600,
+        flag: 'wx',
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return readKeyFile(r, path, 'generated-file') ?? fallback;
+}
+
+function readKeyFile(
+  r: EnvReader,
+  path: string,
+  source: 'file' | 'generated-file',
+): KeyEncryptionKeySetting | undefined {
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+    return decode(r, 'JWT_KEY_ENCRYPTION_KEY_FILE', readFileSync(path, 'utf8').trim(), source);
+  } catch (error) {
+    r.fail('JWT_KEY_ENCRYPTION_KEY_FILE', `cannot be read (${(error as Error).message})`);
+    return undefined;
+  }
+}
+
+function decode(
+  r: EnvReader,
+  name: string,
+  text: string,
+  source: KeyEncryptionKeySetting['source'],
+): KeyEncryptionKeySetting | undefined {
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== KEK_BYTES || new Set(key).size < 16) {
+    r.fail(name, 'must be the base64 of exactly 32 random bytes (openssl rand -base64 32)');
+    return undefined;
+  }
+  return { key, source };
+}
