@@ -25,7 +25,8 @@ export interface KeyEncryptionKeySetting {
  * The key that encrypts the JWT signing keys at rest. Production: JWT_KEY_ENCRYPTION_KEY
  * (base64 of 32 random bytes) or JWT_KEY_ENCRYPTION_KEY_FILE, or no start. Development: a key
  * made on the first start and kept in the data directory (mode 0600), so the signing keys in
- * the database, and tokens, survive a restart (see devKeyFile). Test: random per process.
+ * the database, and tokens, survive a restart (see devKeyFile). Test: random per process,
+ * or beside an embedded database kept on disk.
  */
 export function loadKeyEncryptionKey(
   r: EnvReader,
@@ -50,7 +51,12 @@ export function loadKeyEncryptionKey(
     );
     return fallback;
   }
-  if ((nodeEnv === 'test' || devFile === undefined) && file === undefined) return fallback;
+  // Tests: random per process, except beside an embedded database on disk (a temporary
+  // directory), which a test restarts on; never ./data in the working tree.
+  const testFileOk = devFile !== undefined && !devFile.startsWith('./data/');
+  if ((devFile === undefined || (nodeEnv === 'test' && !testFileOk)) && file === undefined) {
+    return fallback;
+  }
   // Development (or a test that asks for it): made once, owner-only, then reused.
   const path = file ?? devFile!;
   if (!existsSync(path)) {

@@ -42,6 +42,8 @@ beforeAll(async () => {
     PORT: String(port),
     SHUTDOWN_TIMEOUT_MS: String(BUDGET_MS),
     JWT_SECRET: randomBytes(48).toString('hex'),
+    // The signing keys are encrypted with it, and the restart below must read them.
+    JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     RATE_LIMIT_IP_PER_MINUTE: '100000',
