@@ -139,12 +139,17 @@ export class SigningKeyRing implements OnModuleInit {
    * retired keys past their time are removed. The next key must have been published for a full
    * JWKS cache lifetime, so every gateway's cached JWKS holds it before any token uses it.
    */
+  // clock_timestamp(), not now(): a change waits for the ring lock, and now() would be when its
+  // transaction began, before the change it waited for (two rotations at once: the second
+  // would see the fresh next key as published "in the future").
   async rotate(): Promise<RingStatus[]> {
     await this.locked(async (m) => {
-      await m.query(`DELETE FROM signing_keys WHERE state = 'retired' AND verify_until <= now()`);
+      await m.query(
+        `DELETE FROM signing_keys WHERE state = 'retired' AND verify_until <= clock_timestamp()`,
+      );
       const ready = await m.query<{ kid: string }[]>(
         `SELECT kid FROM signing_keys
-          WHERE state = 'next' AND created_at <= now() - make_interval(secs => $1)`,
+          WHERE state = 'next' AND created_at <= clock_timestamp() - make_interval(secs => $1)`,
         [this.jwksMaxAgeSeconds()],
       );
       if (ready.length === 0) {
@@ -154,7 +159,7 @@ export class SigningKeyRing implements OnModuleInit {
       }
       await this.retireCurrent(m);
       await m.query(
-        `UPDATE signing_keys SET state = 'current', activated_at = now() WHERE state = 'next'`,
+        `UPDATE signing_keys SET state = 'current', activated_at = clock_timestamp() WHERE state = 'next'`,
       );
       await this.fillRing(m);
     });
@@ -170,13 +175,13 @@ export class SigningKeyRing implements OnModuleInit {
   async revoke(kid: string): Promise<RingStatus[]> {
     const found = await this.locked(async (m) => {
       const [rows] = await m.query<[{ kid: string }[], number]>(
-        `UPDATE signing_keys SET state = 'revoked', revoked_at = now(), verify_until = now()
+        `UPDATE signing_keys SET state = 'revoked', revoked_at = clock_timestamp(), verify_until = clock_timestamp()
           WHERE kid = $1 AND state <> 'revoked' RETURNING kid`,
         [kid],
       );
       if (rows.length === 0) return false;
       await m.query(
-        `UPDATE signing_keys SET state = 'current', activated_at = now()
+        `UPDATE signing_keys SET state = 'current', activated_at = clock_timestamp()
           WHERE state = 'next' AND NOT EXISTS (SELECT 1 FROM signing_keys WHERE state = 'current')`,
       );
       await this.fillRing(m);
@@ -189,8 +194,8 @@ export class SigningKeyRing implements OnModuleInit {
 
   private async retireCurrent(m: EntityManager): Promise<void> {
     await m.query(
-      `UPDATE signing_keys SET state = 'retired', retired_at = now(),
-              verify_until = now() + make_interval(secs => $1)
+      `UPDATE signing_keys SET state = 'retired', retired_at = clock_timestamp(),
+              verify_until = clock_timestamp() + make_interval(secs => $1)
         WHERE state = 'current'`,
       [this.options.accessTtlSeconds + CLOCK_SKEW_SECONDS],
     );
@@ -214,7 +219,7 @@ export class SigningKeyRing implements OnModuleInit {
     der.fill(0);
     await m.query(
       `INSERT INTO signing_keys (kid, alg, state, public_jwk, private_key_encrypted, activated_at)
-       VALUES ($1, 'ES256', $2::varchar, $3::jsonb, $4, CASE WHEN $2::varchar = 'current' THEN now() END)`,
+       VALUES ($1, 'ES256', $2::varchar, $3::jsonb, $4, CASE WHEN $2::varchar = 'current' THEN clock_timestamp() END)`,
       [kid, state, JSON.stringify(publicKey.export({ format: 'jwk' })), sealed],
     );
     this.logger.log(`signing key ${kid} created as ${state}`);
@@ -245,7 +250,7 @@ export class SigningKeyRing implements OnModuleInit {
     const rows = await manager.query<KeyRow[]>(
       `SELECT kid, alg, state, public_jwk, private_key_encrypted, created_at, verify_until
          FROM signing_keys
-        WHERE state <> 'revoked' AND (verify_until IS NULL OR verify_until > now())`,
+        WHERE state <> 'revoked' AND (verify_until IS NULL OR verify_until > clock_timestamp())`,
     );
     const keys = new Map<string, RingKey>();
     let current: string | undefined;
