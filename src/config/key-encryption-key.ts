@@ -4,6 +4,8 @@ import { dirname } from 'node:path';
 import { EnvReader } from './env-parsers';
 
 const KEK_BYTES = 32;
+/** One per process, not per configuration: two app instances in one test process share a ring. */
+const PROCESS_KEY = randomBytes(KEK_BYTES);
 /**
  * Where a development machine keeps its generated key: beside the database whose keys it
  * encrypts (`./data/pglite` -> `./data/pglite.jwt-key-encryption.key`), or in ./data for a
@@ -33,7 +35,7 @@ export function loadKeyEncryptionKey(
   nodeEnv: 'development' | 'test' | 'production',
   devFile: string | undefined,
 ): KeyEncryptionKeySetting {
-  const fallback = { key: randomBytes(KEK_BYTES), source: 'random-per-process' as const };
+  const fallback = { key: PROCESS_KEY, source: 'random-per-process' as const };
   const text = r.raw('JWT_KEY_ENCRYPTION_KEY');
   const file = r.raw('JWT_KEY_ENCRYPTION_KEY_FILE');
   if (text !== undefined && file !== undefined) {
