@@ -6,17 +6,18 @@ import { JWT_AUTH_OPTIONS, JwtAuthOptions } from '../jwt-auth.options';
 import { DEFAULT_JWKS_MAX_AGE_SECONDS, SigningKeyRing } from './signing-key-ring.service';
 
 class PublicJwk {
-  @ApiProperty({ example: 'EC' }) kty!: string;
-  @ApiProperty({ example: 'P-256' }) crv!: string;
-  @ApiProperty({ description: 'base64url x coordinate' }) x!: string;
-  @ApiProperty({ description: 'base64url y coordinate' }) y!: string;
-  @ApiProperty({ description: 'the `kid` access tokens name in their header' }) kid!: string;
-  @ApiProperty({ example: 'ES256' }) alg!: string;
-  @ApiProperty({ example: 'sig' }) use!: string;
+  @ApiProperty({ enum: ['EC'] }) kty!: string;
+  @ApiProperty({ enum: ['P-256'] }) crv!: string;
+  @ApiProperty({ description: 'base64url x coordinate', maxLength: 43 }) x!: string;
+  @ApiProperty({ description: 'base64url y coordinate', maxLength: 43 }) y!: string;
+  @ApiProperty({ description: 'the `kid` access tokens name in their header', maxLength: 64 })
+  kid!: string;
+  @ApiProperty({ enum: ['ES256'] }) alg!: string;
+  @ApiProperty({ enum: ['sig'] }) use!: string;
 }
 
 class JwksResponse {
-  @ApiProperty({ type: [PublicJwk] }) keys!: PublicJwk[];
+  @ApiProperty({ type: [PublicJwk], maxItems: 64 }) keys!: PublicJwk[];
 }
 
 /**
