@@ -26,7 +26,7 @@
  */
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const net = require('node:net');
+const { freePort } = require('../support/free-port');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -988,18 +988,6 @@ async function tour(admin, ownServer) {
 }
 
 // --- the app -------------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Only what the app needs: nothing from the caller's shell (DATABASE_URL, REDIS_URL, …) leaks in. */
 function childEnv(port, admin) {

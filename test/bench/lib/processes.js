@@ -5,21 +5,9 @@
  */
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
+const { freePort } = require('../../support/free-port');
 
 const START_TIMEOUT_MS = 90_000;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Clock ticks per second of /proc's utime/stime (100 on Linux almost everywhere). */
 const CLOCK_TICKS = (() => {
