@@ -13,6 +13,8 @@ export interface DatabaseConfig {
   /** Where embedded PGlite keeps its files; `memory://` for an in-memory database. */
   pgliteDataDir: string;
   runMigrations: boolean;
+  /** How long an instance waits for another's migration run before it gives up starting. */
+  migrationLockTimeoutMs: number;
   statementTimeoutMs: number;
   connectTimeoutMs: number;
   poolSize: number;

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', 'everyone'],
     ['DOCS_ENABLED', 'yes'],
     ['DATABASE_STATEMENT_TIMEOUT_MS', '0'],
+    ['DATABASE_MIGRATION_LOCK_TIMEOUT_MS', '10'],
     ['REDIS_URL', 'http://localhost:6379'],
     ['RATE_LIMIT_IP_PER_MINUTE', '-1'],
     ['JWT_SECRET', 'too-short'],

@@ -51,6 +51,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       url: databaseUrl,
       pgliteDataDir,
       runMigrations: r.bool('DATABASE_RUN_MIGRATIONS', true),
+      migrationLockTimeoutMs: r.int('DATABASE_MIGRATION_LOCK_TIMEOUT_MS', 120000, 1000, 3600000),
       statementTimeoutMs: r.int('DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
       connectTimeoutMs: r.int('DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 60000),
       poolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 100),

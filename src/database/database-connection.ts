@@ -1,8 +1,9 @@
-import { DataSource } from 'typeorm';
+import { DataSource, Migration } from 'typeorm';
 import { StartupError, redactUrl } from '../common/startup-error';
 import { DatabaseConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
+import { runMigrationsUnderLock } from './migration-lock';
 
 /**
  * Opens the database the configuration asks for: the PostgreSQL server at DATABASE_URL, or
@@ -22,8 +23,17 @@ export async function openDataSource(db: DatabaseConfig): Promise<DataSource> {
     await embedded?.stop();
     throw new DatabaseUnavailableError(db, error);
   }
-  if (db.runMigrations) await dataSource.runMigrations({ transaction: 'each' });
+  if (db.runMigrations) await migrate(dataSource, db);
   return dataSource;
+}
+
+/**
+ * Applies pending migrations. On a server several replicas may start at once, so they take turns
+ * under an advisory lock; embedded PGlite belongs to this one process and needs none.
+ */
+export async function migrate(dataSource: DataSource, db: DatabaseConfig): Promise<Migration[]> {
+  if (db.url === undefined) return dataSource.runMigrations({ transaction: 'each' });
+  return runMigrationsUnderLock(dataSource, db.url, db.migrationLockTimeoutMs);
 }
 
 /** A DataSource that also stops the embedded server it runs on when it is destroyed. */

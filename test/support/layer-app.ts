@@ -43,6 +43,7 @@ export async function startLayerApp(
         url: database.url,
         pgliteDataDir: 'memory://',
         runMigrations: true,
+        migrationLockTimeoutMs: 60000,
         statementTimeoutMs: 5000,
         connectTimeoutMs: 5000,
         poolSize: database.url ? 4 : 1,

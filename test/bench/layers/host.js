@@ -115,6 +115,7 @@ async function databaseModule() {
   const dataSource = await openDataSource({
     pgliteDataDir: 'memory://',
     runMigrations: true,
+    migrationLockTimeoutMs: 60000,
     statementTimeoutMs: 5000,
     connectTimeoutMs: 5000,
     poolSize: 1,
