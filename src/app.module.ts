@@ -11,6 +11,7 @@ import { REDIS } from './redis/redis.constants';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LoggingModule } from './logging/logging.module';
 import { ProblemDetailsModule } from './common/problem-details/problem-details.module';
 import { ValidationModule } from './security/validation/validation.module';
@@ -59,6 +60,7 @@ export class AppModule {
         }),
         ProblemDetailsModule,
         ValidationModule,
+        IdempotencyModule.forRoot({ ttlSeconds: config.idempotencyKeyTtlSeconds }),
         HealthModule,
         ThrottlingModule.forRootAsync({
           inject: [APP_CONFIG, REDIS],

@@ -8,6 +8,7 @@ import {
   requireJsonBody,
 } from './common/http/express-platform';
 import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { HTTP_LOGGER, HttpLogger } from './logging/logging.module';
 import { AuditInterceptor } from './security/audit/audit.interceptor';
 import { AuthenticationGuard } from './security/authorization/authentication.guard';
@@ -51,6 +52,7 @@ export const REQUEST_PIPELINE: Provider[] = [
   { provide: APP_GUARD, useExisting: AuthenticationGuard }, // who is calling (default deny)
   { provide: APP_GUARD, useExisting: AuthorizationGuard }, // may they call this route
   { provide: APP_GUARD, useExisting: IdentityThrottlerGuard }, // per user / API key
+  { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor }, // replays a retried create
   { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor }, // @Audited outcome, in its transaction
   { provide: APP_INTERCEPTOR, useExisting: UsageInterceptor }, // usage counters
   { provide: APP_PIPE, useExisting: VALIDATION_PIPE }, // strict DTO validation

@@ -82,6 +82,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       apiKeyIssuePerHour: r.int('RATE_LIMIT_API_KEY_ISSUE_PER_HOUR', 20, 1, 1_000_000),
     },
     auditQueueMaxRecords: r.int('AUDIT_QUEUE_MAX_RECORDS', 10_000, 100, 1_000_000),
+    idempotencyKeyTtlSeconds: r.int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 7 * 86_400),
     redisUrl: parseRedisUrl(r),
   };
 

@@ -14,6 +14,7 @@ import { Credentials, Roles } from '../../security/authorization/policy.decorato
 import { mayActOn } from '../../security/api-key/api-key-binding';
 import { WeatherScopes } from '../weather-scopes';
 import type { Principal } from '../../security/authorization/principal';
+import { Idempotent } from '../../idempotency/idempotent.decorator';
 import { AuditNote, AuditNoteParam, Audited } from '../../security/audit/audited.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
@@ -40,6 +41,7 @@ export class ObservationsController {
   @Roles('operator', 'admin')
   @WeatherScopes('observations:write')
   @Audited('observations.ingested', 'observations.ingest.failed', 'station')
+  @Idempotent()
   @ApiOperation({
     summary: `Ingest one observation, or a batch of up to ${MAX_BATCH} (all or nothing)`,
   })

@@ -12,6 +12,7 @@ import { assertCanManage } from '../../security/authorization/ownership';
 import { Credentials, Roles } from '../../security/authorization/policy.decorators';
 import { WeatherScopes } from '../weather-scopes';
 import type { UserPrincipal } from '../../security/authorization/principal';
+import { Idempotent } from '../../idempotency/idempotent.decorator';
 import { Audited } from '../../security/audit/audited.decorator';
 import { toPage } from '../../common/pagination/page.query';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
@@ -52,6 +53,7 @@ export class StationsController {
   @Credentials('user')
   @Roles('operator', 'admin')
   @Audited('station.created', 'station.create.failed', 'station')
+  @Idempotent()
   @ApiOperation({ summary: 'Create a station, owned by the caller' })
   // A code the demo data does not use (BER_TEGEL, the property example, is taken: 409).
   @ApiBody({ type: CreateStationDto, examples: { demo: { value: EXAMPLE_NEW_STATION } } })
