@@ -15,7 +15,7 @@ const MIGRATE_CLI = join(__dirname, '..', 'dist', 'src', 'database', 'migrate.cl
 const onServer = process.env.DATABASE_URL ? describe : describe.skip;
 
 onServer('migrations with several instances starting at once (e2e, PostgreSQL server)', () => {
-  it('three instances on one empty database all come up, and each migration ran once', async () => {
+  it('three instances on one empty database all come up; each migration and the first start ran once', async () => {
     const database = await createTestDatabase();
     const apps: TestApp[] = [];
     try {
@@ -34,6 +34,18 @@ onServer('migrations with several instances starting at once (e2e, PostgreSQL se
       );
       expect(rows).toHaveLength(MIGRATIONS.length);
       expect(rows.every((row) => row.runs === 1)).toBe(true);
+      // First start's work happened once too: one first admin, one signing-key ring.
+      const [{ users }] = await apps[0].dataSource.query<Array<{ users: number }>>(
+        'SELECT count(*)::int AS users FROM users',
+      );
+      expect(users).toBe(1);
+      const states = await apps[0].dataSource.query<Array<{ state: string; n: number }>>(
+        'SELECT state, count(*)::int AS n FROM signing_keys GROUP BY state ORDER BY state',
+      );
+      expect(states).toEqual([
+        { state: 'current', n: 1 },
+        { state: 'next', n: 1 },
+      ]);
       for (const app of apps) {
         const ready = await request(app.server).get('/health/ready');
         expect(ready.status).toBe(200);

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { LOCK_KEYS, withAdvisoryLock } from '../database/advisory-lock';
 import { ApiKeysService } from '../security/api-key/api-keys.service';
 import { UsersService } from '../users/users.service';
 import { DemoSeedService } from '../weather/seed/demo-seed.service';
@@ -39,6 +40,15 @@ export class FirstStartService implements OnApplicationBootstrap {
         'JWT_KEY_ENCRYPTION_KEY is not set: a random one encrypts the signing keys; tokens end when the process does.',
       );
     }
+    // Replicas that start together on an empty database take turns: one seeds and creates the
+    // first admin, the others then find users and stations and leave them be.
+    const { url, migrationLockTimeoutMs } = this.config.database;
+    await withAdvisoryLock(url, LOCK_KEYS.firstStart, migrationLockTimeoutMs, () =>
+      this.firstStart(),
+    );
+  }
+
+  private async firstStart(): Promise<void> {
     const firstStart = (await this.users.count()) === 0;
     if (this.config.seedDemoData && (await this.dataSource.getRepository(Station).count()) === 0) {
       const count = await this.demoSeed.seed();

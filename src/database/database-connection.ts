@@ -3,7 +3,7 @@ import { StartupError, redactUrl } from '../common/startup-error';
 import { DatabaseConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
-import { runMigrationsUnderLock } from './migration-lock';
+import { LOCK_KEYS, withAdvisoryLock } from './advisory-lock';
 
 /**
  * Opens the database the configuration asks for: the PostgreSQL server at DATABASE_URL, or
@@ -32,8 +32,9 @@ export async function openDataSource(db: DatabaseConfig): Promise<DataSource> {
  * under an advisory lock; embedded PGlite belongs to this one process and needs none.
  */
 export async function migrate(dataSource: DataSource, db: DatabaseConfig): Promise<Migration[]> {
-  if (db.url === undefined) return dataSource.runMigrations({ transaction: 'each' });
-  return runMigrationsUnderLock(dataSource, db.url, db.migrationLockTimeoutMs);
+  return withAdvisoryLock(db.url, LOCK_KEYS.migrations, db.migrationLockTimeoutMs, () =>
+    dataSource.runMigrations({ transaction: 'each' }),
+  );
 }
 
 /** A DataSource that also stops the embedded server it runs on when it is destroyed. */

@@ -22,12 +22,14 @@ export function requestIdMiddleware(req: Request, res: Response, next: NextFunct
 
 /**
  * Counts the request until its response is finished or its connection closes. Once shutdown
- * began, a request that still arrives (on a keep-alive connection) is answered 503 with
- * `Connection: close` and Retry-After: another instance, or this one restarted, serves it.
+ * began, a request that still arrives on a keep-alive connection is served and ends its
+ * connection; once the drain is over, it is answered 503 with `Connection: close` and
+ * Retry-After: another instance, or this one restarted, serves it.
  */
 export function inFlightMiddleware(inFlight: InFlightRequests) {
   return (_req: Request, res: Response, next: NextFunction): void => {
-    if (inFlight.closing) {
+    if (inFlight.closing) res.setHeader('Connection', 'close');
+    if (inFlight.refusing) {
       res.setHeader('Connection', 'close');
       res.setHeader('Retry-After', '5');
       res.status(503).type(PROBLEM_CONTENT_TYPE).send(SHUTTING_DOWN_BODY);

@@ -9,8 +9,10 @@ import { InFlightRequests } from './in-flight-requests';
  * The first step of shutdown, before Nest closes the HTTP server and long before the database:
  * stop taking work, let what is in flight finish within SHUTDOWN_TIMEOUT_MS, and make sure
  * keep-alive connections cannot keep the process (or new requests) alive past that budget.
- * Idle connections are closed at once, responses in flight say `Connection: close`, a request
- * that still arrives on an open connection gets 503, and whatever runs past the budget is cut.
+ * The listener closes at once, so a proxy's next connection goes to another instance (it may
+ * retry a refused connection, even for a POST); idle connections are closed, every response
+ * from now on says `Connection: close`, a request that arrives after the drain gets 503, and
+ * whatever runs past the budget is cut.
  */
 @Injectable()
 export class GracefulShutdown implements BeforeApplicationShutdown {
@@ -32,6 +34,9 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     );
     this.inFlight.beginClosing();
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    // Stops accepting (and, since Node 19, closes idle keep-alive connections). Nest's own
+    // close of the server later finds it closed already, which it tolerates.
+    if (server?.listening) server.close();
     server?.closeIdleConnections();
     const drained = await this.inFlight.drain(budget);
     // Past the budget, or keep-alive sockets that went idle after their last answer: cut them,

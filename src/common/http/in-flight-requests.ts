@@ -16,14 +16,24 @@ export class InFlightRequests {
   private readonly open = new Set<ClosableResponse>();
   private waiters: Array<() => void> = [];
   private closingSince: number | undefined;
+  private drained = false;
 
   get current(): number {
     return this.open.size;
   }
 
-  /** True once shutdown began: new requests are refused (503), open ones end their connection. */
+  /** True once shutdown began: every response from then on ends its connection. */
   get closing(): boolean {
     return this.closingSince !== undefined;
+  }
+
+  /**
+   * True once shutdown drained what was in flight: the database is about to close, so a request
+   * that still arrives is refused (503). Before that, one that arrives on an open keep-alive
+   * connection is served (a proxy cannot resend a POST it already sent), and ends its connection.
+   */
+  get refusing(): boolean {
+    return this.closing && this.drained;
   }
 
   started(response: ClosableResponse): void {
@@ -43,14 +53,17 @@ export class InFlightRequests {
   }
 
   /** Resolves when no request is in flight, or after timeoutMs; true if it drained. */
-  drain(timeoutMs: number): Promise<boolean> {
-    if (this.open.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  async drain(timeoutMs: number): Promise<boolean> {
+    const drained =
+      this.open.size === 0 ||
+      (await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      }));
+    this.drained = true;
+    return drained;
   }
 }
