@@ -1,5 +1,8 @@
 import request from 'supertest';
-import { MFA_REQUIRED_TYPE } from '../../src/security/authorization/mfa-required.problem';
+import {
+  MFA_ENROLMENT_REQUIRED_TYPE,
+  MFA_REQUIRED_TYPE,
+} from '../../src/security/authorization/mfa-required.problem';
 import {
   codeAtStep,
   currentStep,
@@ -367,5 +370,38 @@ describe('turning MFA off', () => {
       [user.id],
     );
     expect(Number(left[0].n)).toBe(0);
+  });
+});
+
+describe('MFA_REQUIRED_FOR_ADMINS=true', () => {
+  let strict: TestApp;
+  beforeAll(async () => {
+    strict = await startTestApp({ MFA_REQUIRED_FOR_ADMINS: 'true' });
+  });
+  afterAll(() => strict.close());
+
+  it('an admin without MFA is refused on admin-only routes until signed in with it; enrolment stays open', async () => {
+    const admin = await signedInUser(strict, 'admin', { via: 'users-service' });
+    const refused = await request(strict.server).get('/v1/users').set(admin.auth);
+    expect(expectProblem(refused, 403).type).toBe(MFA_ENROLMENT_REQUIRED_TYPE);
+    expect((await me(strict, admin.auth)).status).toBe(200);
+
+    // Enrolling proves a code in this session: the admin routes open.
+    const { secret } = await enrolMfa(strict, admin, admin.session);
+    expect((await request(strict.server).get('/v1/users').set(admin.auth)).status).toBe(200);
+    const signedInWithMfa = await loginWithMfa(strict, admin, secret);
+    expect((await request(strict.server).get('/v1/users').set(signedInWithMfa.auth)).status).toBe(
+      200,
+    );
+    // Other people are not concerned by the setting.
+    const operator = await signedInUser(strict, 'operator', { via: 'users-service' });
+    expect(
+      (
+        await request(strict.server)
+          .post('/v1/api-keys')
+          .set(operator.auth)
+          .send({ name: 'no mfa', scopes: ['stations:read'] })
+      ).status,
+    ).toBe(201);
   });
 });
