@@ -17,7 +17,13 @@ export class SessionResponse {
   clientIp!: string | null;
   @ApiProperty({ type: String, nullable: true, maxLength: 200 })
   userAgent!: string | null;
-  @ApiProperty({ type: [String], maxItems: 4, example: ['pwd', 'otp'] })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', enum: ['pwd', 'otp'] },
+    maxItems: 4,
+    example: ['pwd', 'otp'],
+    description: 'RFC 8176 methods this session proved',
+  })
   amr!: string[];
   @ApiProperty({ format: 'date-time', type: String, nullable: true })
   mfaAt!: string | null;

@@ -16,10 +16,14 @@ export class TotpEnrolmentResponse {
 export class RecoveryCodesResponse {
   @ApiProperty({
     description: 'Single-use recovery codes, shown once: keep them offline',
-    type: [String],
+    type: 'array',
+    items: { type: 'string', maxLength: 23, pattern: '^[A-Z2-7]{5}(-[A-Z2-7]{5}){3}$' },
     minItems: RECOVERY_CODE_COUNT,
     maxItems: RECOVERY_CODE_COUNT,
-    example: ['ABCDE-FGHIJ-KLMNO-PQRST'],
+    example: Array.from(
+      { length: RECOVERY_CODE_COUNT },
+      (_, i) => `ABCDE-FGHIJ-KLMNO-PQRS${'234567ABCD'[i]}`,
+    ),
   })
   recoveryCodes!: string[];
 }

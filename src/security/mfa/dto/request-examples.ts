@@ -8,6 +8,7 @@ import { EXAMPLE_PASSWORD_CHANGE } from '../../jwt/dto/request-examples';
 export const EXAMPLE_ENROLMENT = { password: EXAMPLE_PASSWORD_CHANGE.newPassword };
 export const EXAMPLE_CODE = { code: '123456' };
 export const EXAMPLE_LOGIN_MFA = {
-  mfaToken: '<the mfaToken that POST /v1/auth/login returned>',
+  // A placeholder of the right shape: put the mfaToken POST /v1/auth/login returned here.
+  mfaToken: `wxm_${'0'.repeat(43)}`,
   code: '123456',
 };
