@@ -245,3 +245,32 @@ describe('API5 the policy fails closed (e2e)', () => {
     ]);
   });
 });
+
+describe('API5 sensitive functions demand a recent second factor (e2e)', () => {
+  it('exactly the sensitive routes carry @RequiresMfa, and each is for people only', () => {
+    const routes = registeredRoutes(t.app);
+    // Keys, roles and disabling, ending someone's sessions, the audit log (test/identity/mfa).
+    expect(
+      routes
+        .filter((r) => r.policy.requiresMfa)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(
+      [
+        'DELETE /v1/api-keys/:id',
+        'GET /v1/audit-logs',
+        'GET /v1/audit-logs/verify',
+        'PATCH /v1/users/:id',
+        'POST /v1/api-keys',
+        'POST /v1/api-keys/:id/rotate',
+        'POST /v1/users/:id/sessions/revoke',
+      ].sort(),
+    );
+    for (const route of routes.filter((r) => r.policy.requiresMfa)) {
+      expect({ route: route.name, credentials: route.policy.credentials }).toEqual({
+        route: route.name,
+        credentials: ['user'],
+      });
+    }
+  });
+});
