@@ -132,6 +132,13 @@ describe('enrolment', () => {
       for (const code of codes) expect(code_hash.includes(Buffer.from(code))).toBe(false);
     }
 
+    // Shown once: neither the secret nor a recovery code is in the audit log.
+    const audit = JSON.stringify(
+      await t.dataSource.query('SELECT * FROM audit_log WHERE actor_id = $1', [user.id]),
+    );
+    expect(audit).toContain('auth.mfa.enabled');
+    for (const secretValue of [secret, ...codes]) expect(audit).not.toContain(secretValue);
+
     // On now: a second enrolment is refused, and the factor stays as it was.
     const again = await request(t.server)
       .post('/v1/auth/mfa/totp')
