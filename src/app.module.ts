@@ -29,6 +29,8 @@ import { AuthorizationModule } from './security/authorization/authorization.modu
 import { ApiKeyStrategy } from './security/api-key/api-key.strategy';
 import { JwtStrategy } from './security/jwt/jwt.strategy';
 import { JwtAuthModule } from './security/jwt/jwt-auth.module';
+import { MfaModule } from './security/mfa/mfa.module';
+import { MfaService } from './security/mfa/mfa.service';
 import { UsersAdminModule } from './users/users-admin.module';
 import { WeatherModule } from './weather/weather.module';
 import { StationKeyBinding } from './weather/stations/station-key-binding';
@@ -85,11 +87,22 @@ export class AppModule {
             refreshTtlSeconds: c.auth.refreshTtlSeconds,
           }),
         }),
-        AuthEndpointsModule.forRootAsync({
+        MfaModule.forRootAsync({
           inject: [APP_CONFIG, LoginAttemptsLimiter],
-          useFactory: (c: AppConfig, loginAttempts: LoginAttemptsLimiter) => ({
+          useFactory: (c: AppConfig, attempts: LoginAttemptsLimiter) => ({
+            encryptionKey: c.mfa.encryptionKey,
+            issuer: c.mfa.totpIssuer,
+            attempts, // a wrong code spends the same per-account budget as a wrong password
+            stepUpMaxAgeSeconds: c.mfa.stepUpMaxAgeSeconds,
+            requiredForAdmins: c.mfa.requiredForAdmins,
+          }),
+        }),
+        AuthEndpointsModule.forRootAsync({
+          inject: [APP_CONFIG, LoginAttemptsLimiter, MfaService],
+          useFactory: (c: AppConfig, loginAttempts: LoginAttemptsLimiter, mfa: MfaService) => ({
             registrationEnabled: c.auth.registrationEnabled,
             loginAttempts, // failed logins per account, from the throttling layer
+            secondFactor: mfa, // TOTP, from the MFA layer
           }),
         }),
         ApiKeyModule.forRootAsync({

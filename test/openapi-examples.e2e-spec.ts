@@ -1,6 +1,11 @@
 import request from 'supertest';
 import { OpenApiDocument, documentedOperations, openApiDocument } from './support/openapi';
 import { bearerHeader } from './support/sign-in';
+import { freshCode } from './support/mfa';
+import {
+  EXAMPLE_CREDENTIALS,
+  EXAMPLE_PASSWORD_CHANGE,
+} from '../src/security/jwt/dto/request-examples';
 import { TestApp, startTestApp } from './support/test-app';
 
 /**
@@ -29,7 +34,11 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
   /** `Try it out` for every example of one operation; `fill` supplies what no example can know. */
   async function tryIt(
     name: string,
-    fill: { auth?: Record<string, string>; id?: string; body?: (value: unknown) => unknown } = {},
+    fill: {
+      auth?: Record<string, string>;
+      id?: string;
+      body?: (value: unknown) => unknown;
+    } = {},
   ): Promise<request.Response[]> {
     const [method, path] = name.split(' ');
     const examples = examplesOf(name);
@@ -38,9 +47,9 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
     for (const example of examples) {
       const url = fill.id ? path.replace('{id}', fill.id) : path;
       const res = await request(t.server)
-        [method.toLowerCase() as 'post' | 'patch'](url)
+        [method.toLowerCase() as 'post' | 'patch' | 'delete'](url)
         .set(fill.auth ?? {})
-        .send((fill.body ? fill.body(example) : example) as object);
+        .send((fill.body ? await fill.body(example) : example) as object);
       // The example and the answer are in the message when it fails.
       expect({ name, example, status: res.status, body: res.body as unknown }).toEqual({
         name,
@@ -75,6 +84,32 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
     await run('POST /v1/stations/{id}/observations', { auth: t.auth, id: tegel.id });
     await run('POST /v1/api-keys', { auth: t.auth });
     await run('PATCH /v1/users/{id}', { auth: t.auth, id: (registered.body as { id: string }).id });
+
+    // MFA, as Ada turns it on with her new password; the codes come from her authenticator app.
+    const adaId = (registered.body as { id: string }).id;
+    const ada = { email: EXAMPLE_CREDENTIALS.email, password: EXAMPLE_PASSWORD_CHANGE.newPassword };
+    const again = await request(t.server).post('/v1/auth/login').send(ada);
+    const adaAuth = bearerHeader((again.body as { accessToken: string }).accessToken);
+    const [enrolment] = await run('POST /v1/auth/mfa/totp', { auth: adaAuth });
+    const { secret } = enrolment.body as { secret: string };
+    const withCode = async (value: unknown) => ({
+      ...(value as object),
+      code: await freshCode(t, adaId, secret),
+    });
+    const [confirmed] = await run('POST /v1/auth/mfa/totp/confirm', {
+      auth: adaAuth,
+      body: withCode,
+    });
+    const recovery = (confirmed.body as { recoveryCodes: string[] }).recoveryCodes;
+    const challenged = await request(t.server).post('/v1/auth/login').send(ada);
+    const { mfaToken } = challenged.body as { mfaToken: string };
+    await run('POST /v1/auth/login/mfa', {
+      body: async (value) => ({ ...(await withCode(value)), mfaToken }),
+    });
+    // The two steps the ±1 window allows are spent: a recovery code stands in for the app.
+    const recoveryInstead = (i: number) => () => ({ recoveryCode: recovery[i] });
+    await run('POST /v1/auth/mfa/step-up', { auth: adaAuth, body: recoveryInstead(0) });
+    await run('DELETE /v1/auth/mfa/totp', { auth: adaAuth, body: recoveryInstead(1) });
 
     // A new operation with a body must be added above, with its example.
     expect([...tried].sort()).toEqual(

@@ -38,6 +38,18 @@ export interface AuthConfig {
   apiKeyRotationGraceSeconds: number;
 }
 
+export interface MfaConfig {
+  /** Seals TOTP secrets at rest (MFA_ENCRYPTION_KEY, 32 bytes). */
+  encryptionKey: Buffer;
+  encryptionKeySource: 'env' | 'file' | 'generated-file' | 'random-per-process';
+  /** The issuer an authenticator app shows (MFA_TOTP_ISSUER). */
+  totpIssuer: string;
+  /** How recent a second factor @RequiresMfa routes demand (MFA_STEP_UP_MAX_AGE_SECONDS). */
+  stepUpMaxAgeSeconds: number;
+  /** Admins must sign in with MFA for admin-only and @RequiresMfa routes (MFA_REQUIRED_FOR_ADMINS). */
+  requiredForAdmins: boolean;
+}
+
 /** Requests allowed per window: the throttling layer owns the type. */
 export type RateLimitConfig = RateLimits;
 
@@ -66,6 +78,7 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   http: HttpServerLimits;
   auth: AuthConfig;
+  mfa: MfaConfig;
   rateLimits: RateLimitConfig;
   /** Audit records queued at most (AUDIT_QUEUE_MAX_RECORDS); past it, drops are counted. */
   auditQueueMaxRecords: number;

@@ -4,17 +4,29 @@ import { dirname } from 'node:path';
 import { EnvReader } from './env-parsers';
 
 const KEK_BYTES = 32;
-/** One per process, not per configuration: two app instances in one test process share a ring. */
-const PROCESS_KEY = randomBytes(KEK_BYTES);
 /**
- * Where a development machine keeps its generated key: beside the database whose keys it
+ * One per process and per variable, not per configuration: two app instances in one test
+ * process share a ring (and read each other's MFA secrets), and no two purposes share a key.
+ */
+const PROCESS_KEYS = new Map<string, Buffer>();
+function processKey(name: string): Buffer {
+  let key = PROCESS_KEYS.get(name);
+  if (!key) PROCESS_KEYS.set(name, (key = randomBytes(KEK_BYTES)));
+  return key;
+}
+
+/**
+ * Where a development machine keeps its generated key: beside the database whose secrets it
  * encrypts (`./data/pglite` -> `./data/pglite.jwt-key-encryption.key`), or in ./data for a
  * server database; undefined for an in-memory database, which a restart loses anyway.
  */
-export function devKeyFile(database: { url?: string; pgliteDataDir: string }): string | undefined {
-  if (database.url) return './data/jwt-key-encryption.key';
+export function devKeyFile(
+  database: { url?: string; pgliteDataDir: string },
+  purpose = 'jwt-key-encryption',
+): string | undefined {
+  if (database.url) return `./data/${purpose}.key`;
   if (database.pgliteDataDir.startsWith('memory://')) return undefined;
-  return `${database.pgliteDataDir.replace(/\/+$/, '')}.jwt-key-encryption.key`;
+  return `${database.pgliteDataDir.replace(/\/+$/, '')}.${purpose}.key`;
 }
 
 export interface KeyEncryptionKeySetting {
@@ -35,22 +47,34 @@ export function loadKeyEncryptionKey(
   nodeEnv: 'development' | 'test' | 'production',
   devFile: string | undefined,
 ): KeyEncryptionKeySetting {
-  const fallback = { key: PROCESS_KEY, source: 'random-per-process' as const };
-  const text = r.raw('JWT_KEY_ENCRYPTION_KEY');
-  const file = r.raw('JWT_KEY_ENCRYPTION_KEY_FILE');
+  return loadSecretKey(r, nodeEnv, devFile, 'JWT_KEY_ENCRYPTION_KEY');
+}
+
+/**
+ * The same rules for any 32-byte AES key read from `name` or `${name}_FILE` (the MFA secrets'
+ * MFA_ENCRYPTION_KEY too): required in production, generated and kept beside the database in
+ * development, random per process in tests.
+ */
+export function loadSecretKey(
+  r: EnvReader,
+  nodeEnv: 'development' | 'test' | 'production',
+  devFile: string | undefined,
+  name: string,
+): KeyEncryptionKeySetting {
+  const fileName = `${name}_FILE`;
+  const fallback = { key: processKey(name), source: 'random-per-process' as const };
+  const text = r.raw(name);
+  const file = r.raw(fileName);
   if (text !== undefined && file !== undefined) {
-    r.fail('JWT_KEY_ENCRYPTION_KEY', 'and JWT_KEY_ENCRYPTION_KEY_FILE are exclusive: set one');
+    r.fail(name, `and ${fileName} are exclusive: set one`);
     return fallback;
   }
-  if (text !== undefined) return decode(r, 'JWT_KEY_ENCRYPTION_KEY', text, 'env') ?? fallback;
+  if (text !== undefined) return decode(r, name, text, 'env') ?? fallback;
   if (file !== undefined && (nodeEnv !== 'development' || existsSync(file))) {
-    return readKeyFile(r, file, 'file') ?? fallback;
+    return readKeyFile(r, fileName, file, 'file') ?? fallback;
   }
   if (nodeEnv === 'production') {
-    r.fail(
-      'JWT_KEY_ENCRYPTION_KEY',
-      'is required in production (or JWT_KEY_ENCRYPTION_KEY_FILE): try openssl rand -base64 32',
-    );
+    r.fail(name, `is required in production (or ${fileName}): try openssl rand -base64 32`);
     return fallback;
   }
   // Tests: random per process, except beside an embedded database on disk (a temporary
@@ -73,19 +97,20 @@ export function loadKeyEncryptionKey(
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  return readKeyFile(r, path, 'generated-file') ?? fallback;
+  return readKeyFile(r, fileName, path, 'generated-file') ?? fallback;
 }
 
 function readKeyFile(
   r: EnvReader,
+  name: string,
   path: string,
   source: 'file' | 'generated-file',
 ): KeyEncryptionKeySetting | undefined {
   try {
     if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
-    return decode(r, 'JWT_KEY_ENCRYPTION_KEY_FILE', readFileSync(path, 'utf8').trim(), source);
+    return decode(r, name, readFileSync(path, 'utf8').trim(), source);
   } catch (error) {
-    r.fail('JWT_KEY_ENCRYPTION_KEY_FILE', `cannot be read (${(error as Error).message})`);
+    r.fail(name, `cannot be read (${(error as Error).message})`);
     return undefined;
   }
 }

@@ -8,7 +8,15 @@ import { loadConfig } from './load-config';
 const STRONG_SECRET = 'k3J9vQ2mX8pL5rT1wZ6yB4nH7cF0dG2s';
 const STRONG_KEK = Buffer.from('0123456789abcdefghijklmnopqrstuv').toString('base64');
 // Development writes its key-encryption key on first start: never into the checkout here.
-const DEV_KEK = { JWT_KEY_ENCRYPTION_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'kek-')), 'k') };
+const DEV_KEK_DIR = mkdtempSync(join(tmpdir(), 'kek-'));
+const DEV_KEK = {
+  JWT_KEY_ENCRYPTION_KEY_FILE: join(DEV_KEK_DIR, 'k'),
+  MFA_ENCRYPTION_KEY_FILE: join(DEV_KEK_DIR, 'mfa'),
+};
+/** Production needs the MFA secrets' key as well; the tests below are about the JWT one. */
+const PROD_MFA = {
+  MFA_ENCRYPTION_KEY: Buffer.from('vutsrqponmlkjihgfedcba9876543210').toString('base64'),
+};
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -75,10 +83,17 @@ describe('loadConfig', () => {
   it('refuses to start in production without a key-encryption key, and defaults to safe production values', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
       expect.stringContaining('JWT_KEY_ENCRYPTION_KEY is required in production'),
+      expect.stringContaining('MFA_ENCRYPTION_KEY is required in production'),
     ]);
     // An HS256 secret is not a substitute: the ring's keys still need encrypting.
-    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET })).toHaveLength(1);
-    const config = loadConfig({ NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: STRONG_KEK });
+    expect(
+      problemsOf({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, ...PROD_MFA }),
+    ).toHaveLength(1);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_KEY_ENCRYPTION_KEY: STRONG_KEK,
+      ...PROD_MFA,
+    });
     expect(config).toMatchObject({ host: '0.0.0.0', docsEnabled: false, seedDemoData: false });
     expect(config.auth).toMatchObject({
       keyEncryptionKeySource: 'env',
@@ -100,14 +115,18 @@ describe('loadConfig', () => {
   it('development makes its key-encryption key once, owner-only, and reads the same one next start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kek-'));
     const file = join(dir, 'nested', 'kek');
-    const first = loadConfig({ JWT_KEY_ENCRYPTION_KEY_FILE: file });
+    const first = loadConfig({ ...DEV_KEK, JWT_KEY_ENCRYPTION_KEY_FILE: file });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(first.auth.keyEncryptionKeySource).toBe('generated-file');
-    const second = loadConfig({ JWT_KEY_ENCRYPTION_KEY_FILE: file });
+    const second = loadConfig({ ...DEV_KEK, JWT_KEY_ENCRYPTION_KEY_FILE: file });
     expect(second.auth.keyEncryptionKey.equals(first.auth.keyEncryptionKey)).toBe(true);
     // Production never makes one: a missing file is an error.
     expect(
-      problemsOf({ NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY_FILE: join(dir, 'missing') }),
+      problemsOf({
+        NODE_ENV: 'production',
+        JWT_KEY_ENCRYPTION_KEY_FILE: join(dir, 'missing'),
+        ...PROD_MFA,
+      }),
     ).toEqual([expect.stringContaining('JWT_KEY_ENCRYPTION_KEY_FILE cannot be read')]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -153,6 +172,49 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...DEV_KEK, PORT: '  ', DATABASE_URL: '' })).toMatchObject({
       port: 3000,
       database: { url: undefined },
+    });
+  });
+
+  describe('MFA', () => {
+    it('has safe defaults, and its own key, never the JWT one', () => {
+      const config = loadConfig(DEV_KEK);
+      expect(config.mfa).toMatchObject({
+        totpIssuer: 'weather-api',
+        stepUpMaxAgeSeconds: 600,
+        requiredForAdmins: false,
+      });
+      // Made by the first start (an earlier test here), read back by the next ones.
+      expect(['generated-file', 'file']).toContain(config.mfa.encryptionKeySource);
+      expect(config.mfa.encryptionKey).toHaveLength(32);
+      expect(config.mfa.encryptionKey.equals(config.auth.keyEncryptionKey)).toBe(false);
+      expect(statSync(DEV_KEK.MFA_ENCRYPTION_KEY_FILE).mode & 0o777).toBe(0o600);
+      // In memory: random per process, and still not the JWT key.
+      const memory = loadConfig({ PGLITE_DATA_DIR: 'memory://' });
+      expect(memory.mfa.encryptionKeySource).toBe('random-per-process');
+      expect(memory.mfa.encryptionKey.equals(memory.auth.keyEncryptionKey)).toBe(false);
+      expect(devKeyFile({ pgliteDataDir: './data/pglite' }, 'mfa-encryption')).toBe(
+        './data/pglite.mfa-encryption.key',
+      );
+    });
+
+    it('production refuses to start without MFA_ENCRYPTION_KEY', () => {
+      expect(problemsOf({ NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: STRONG_KEK })).toEqual([
+        expect.stringContaining('MFA_ENCRYPTION_KEY is required in production'),
+      ]);
+    });
+
+    it.each([
+      ['MFA_ENCRYPTION_KEY', 'c2hvcnQ='],
+      ['MFA_ENCRYPTION_KEY', Buffer.alloc(32).toString('base64')],
+      ['MFA_TOTP_ISSUER', 'weather:api'],
+      ['MFA_TOTP_ISSUER', 'x'.repeat(65)],
+      ['MFA_STEP_UP_MAX_AGE_SECONDS', '0'],
+      ['MFA_STEP_UP_MAX_AGE_SECONDS', '86401'],
+      ['MFA_REQUIRED_FOR_ADMINS', 'yes'],
+    ])('rejects %s=%s with a message that names the variable', (name, value) => {
+      const problems = problemsOf({ ...DEV_KEK, [name]: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(name);
     });
   });
 });

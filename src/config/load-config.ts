@@ -1,7 +1,7 @@
 import { emailAddressProblem, normaliseEmail } from '../common/identity/email-address';
-import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
+import { AppConfig, LogLevel, MfaConfig, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
-import { devKeyFile, loadKeyEncryptionKey } from './key-encryption-key';
+import { devKeyFile, loadKeyEncryptionKey, loadSecretKey } from './key-encryption-key';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -63,6 +63,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
     http: loadHttpLimits(r),
     auth: loadAuthConfig(r, nodeEnv, devKeyFile({ url: databaseUrl, pgliteDataDir })),
+    mfa: loadMfaConfig(
+      r,
+      nodeEnv,
+      devKeyFile({ url: databaseUrl, pgliteDataDir }, 'mfa-encryption'),
+    ),
     rateLimits: {
       perIpPerMinute: r.int('RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
       perRolePerMinute: {
@@ -165,6 +170,21 @@ function loadAuthConfig(
     registrationEnabled: r.bool('REGISTRATION_ENABLED', !production),
     bootstrapAdmin: email && password ? { email, password } : undefined,
     apiKeyRotationGraceSeconds: r.int('API_KEY_ROTATION_GRACE_SECONDS', 86400, 0, 30 * 86400),
+  };
+}
+
+function loadMfaConfig(r: EnvReader, nodeEnv: NodeEnv, devFile: string | undefined): MfaConfig {
+  const key = loadSecretKey(r, nodeEnv, devFile, 'MFA_ENCRYPTION_KEY');
+  const issuer = r.string('MFA_TOTP_ISSUER', 'weather-api');
+  if (!/^[^:%]{1,64}$/.test(issuer)) {
+    r.fail('MFA_TOTP_ISSUER', 'must be 1-64 characters without ":" or "%"');
+  }
+  return {
+    encryptionKey: key.key,
+    encryptionKeySource: key.source,
+    totpIssuer: issuer,
+    stepUpMaxAgeSeconds: r.int('MFA_STEP_UP_MAX_AGE_SECONDS', 600, 30, 86400),
+    requiredForAdmins: r.bool('MFA_REQUIRED_FOR_ADMINS', false),
   };
 }
 

@@ -3,11 +3,15 @@ import { InitialSchema1763900000000 } from '../../migrations/1763900000000-initi
 import { AuditAndUsage1763900200000 } from '../../migrations/1763900200000-audit-and-usage';
 import { ApiKeyResourceBinding1763900300000 } from '../../migrations/1763900300000-api-key-resource-binding';
 import { SigningKeys1763900400000 } from '../../migrations/1763900400000-signing-keys';
+import { MfaAndSessions1763900600000 } from '../../migrations/1763900600000-mfa-and-sessions';
 import { IdempotencyKeys1763900800000 } from '../../migrations/1763900800000-idempotency-keys';
 import { AuditLogEntry } from '../security/audit/audit-log.entity';
 import { ApiKey } from '../security/api-key/api-key.entity';
 import { AuthSession } from '../security/jwt/auth-session.entity';
 import { RefreshToken } from '../security/jwt/refresh-token.entity';
+import { MfaChallenge } from '../security/mfa/mfa-challenge.entity';
+import { RecoveryCode } from '../security/mfa/recovery-code.entity';
+import { TotpFactor } from '../security/mfa/totp-factor.entity';
 import { User } from '../users/user.entity';
 import { Observation } from '../weather/observations/observation.entity';
 import { Station } from '../weather/stations/station.entity';
@@ -25,6 +29,9 @@ export const ENTITIES = [
   RefreshToken,
   ApiKey,
   AuditLogEntry,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -32,5 +39,6 @@ export const MIGRATIONS = [
   AuditAndUsage1763900200000,
   ApiKeyResourceBinding1763900300000,
   SigningKeys1763900400000,
+  MfaAndSessions1763900600000,
   IdempotencyKeys1763900800000,
 ];

@@ -10,7 +10,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 const SECURITY = __dirname;
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
-const LAYERS = ['headers', 'validation', 'api-key', 'jwt', 'authorization', 'throttling', 'audit'];
+const LAYERS = [
+  'headers',
+  'validation',
+  'api-key',
+  'jwt',
+  'mfa',
+  'authorization',
+  'throttling',
+  'audit',
+];
 const README_SECTIONS = [
   '## At a glance',
   '## Threat',
@@ -29,7 +38,7 @@ function sourcesOf(folder: string): Array<{ file: string; text: string }> {
 }
 
 describe('security layers', () => {
-  it('are exactly the seven folders', () => {
+  it('are exactly the listed folders', () => {
     const folders = readdirSync(SECURITY, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name);
@@ -184,6 +193,22 @@ const ALLOW_LIST: Record<string, string[]> = {
     'users/',
   ],
   'api-key': [...SHARED, ...TRANSACTIONS, ...POLICY, ...ROUTE_DECLARATIONS, 'users/user.entity'],
+  // A second factor on top of the JWT layer's sessions: it starts them (TokenService) and
+  // records step-ups on them, and provides the step-up policy the authorization guard applies.
+  mfa: [
+    ...SHARED,
+    ...TRANSACTIONS,
+    ...POLICY,
+    ...ROUTE_DECLARATIONS,
+    'security/authorization/mfa-policy',
+    'security/authorization/unauthenticated.problem',
+    'security/jwt/token.service',
+    'security/jwt/dto/token-pair.response',
+    'security/jwt/dto/request-examples',
+    'users/user.entity',
+    'users/password-hasher',
+    'users/users.module',
+  ],
 };
 
 function isAllowed(layer: string, target: string): boolean {

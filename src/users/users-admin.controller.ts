@@ -1,14 +1,15 @@
-import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PageQuery, toPage } from '../common/pagination/page.query';
 import { UuidParam } from '../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { ApiKeysService } from '../security/api-key/api-keys.service';
-import { Credentials, Roles } from '../security/authorization/policy.decorators';
+import { Credentials, RequiresMfa, Roles } from '../security/authorization/policy.decorators';
 import { CurrentPrincipal } from '../security/authorization/current-principal.decorator';
 import type { UserPrincipal } from '../security/authorization/principal';
 import { ValidationProblem } from '../common/problem-details/problem.exception';
 import { AuditNote, AuditNoteParam, Audited } from '../security/audit/audited.decorator';
+import { RevokedCount } from '../security/jwt/sessions/session.response';
 import { TokenService } from '../security/jwt/token.service';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPage, UserResponse } from './dto/user.response';
@@ -44,6 +45,7 @@ export class UsersAdminController {
   }
 
   @Patch(':id')
+  @RequiresMfa() // role changes and disabling: a stolen admin password alone must not do them
   @Audited('user.updated', 'user.update.failed', 'user')
   @ApiOperation({ summary: 'Change role or disable; disabling revokes sessions and keys at once' })
   @ApiBody({ type: UpdateUserDto, examples: { demo: { value: { role: 'operator' } } } })
@@ -81,5 +83,22 @@ export class UsersAdminController {
       await this.apiKeys.revokeAllOwnedBy(user.id);
     });
     return UserResponse.from(updated);
+  }
+
+  @Post(':id/sessions/revoke')
+  @RequiresMfa()
+  @Audited('user.sessions.revoked', 'user.sessions.revoke.failed', 'user')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End every session of a user: their access tokens stop at once' })
+  @ApiOkResponse({ type: RevokedCount })
+  @ApiProblems(400, 404)
+  async revokeSessions(
+    @Param('id', UuidParam()) id: string,
+    @AuditNoteParam() note: AuditNote,
+  ): Promise<RevokedCount> {
+    const user = await this.users.get(id); // 404 for an unknown id
+    const revoked = await this.tokens.revokeAllSessions(user.id, 'revoked_by_admin');
+    note.details = { revoked };
+    return { revoked };
   }
 }

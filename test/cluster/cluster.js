@@ -52,6 +52,7 @@ async function main() {
       DATABASE_URL: db.url,
       REDIS_URL: redis.url,
       JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       TRUST_PROXY: PROXY_ADDRESS,
       BOOTSTRAP_ADMIN_EMAIL: admin.email,
       BOOTSTRAP_ADMIN_PASSWORD: admin.password,

@@ -32,6 +32,7 @@ const PUBLIC_ROUTES = [
   'GET /health/live',
   'GET /health/ready',
   'POST /v1/auth/login',
+  'POST /v1/auth/login/mfa',
   'POST /v1/auth/refresh',
   'POST /v1/auth/register',
 ];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CreatedKey, createKey } from '../support/api-keys';
 import { query, snapshot } from '../support/database';
 import { Headers, Method, call, expectStatus } from '../support/http';
@@ -132,6 +133,29 @@ const ROUTES: Route[] = [
   { method: 'POST', route: '/v1/auth/change-password', fresh: 'user', path: () => '/v1/auth/change-password',
     body: ({ password }) => ({ currentPassword: password, newPassword: newPassword() }),
     expect: [401, 204, 204, 204, 204, 403, 403, 403, 403, 403] },
+  // MFA: people only. Without an enrolment there is nothing to confirm, remove or step up with (409).
+  { method: 'POST', route: '/v1/auth/mfa/totp', fresh: 'user', path: () => '/v1/auth/mfa/totp',
+    body: ({ password }) => ({ password }),
+    expect: [401, 201, 201, 201, 201, 403, 403, 403, 403, 403] },
+  { method: 'POST', route: '/v1/auth/mfa/totp/confirm', path: () => '/v1/auth/mfa/totp/confirm',
+    body: () => ({ code: '000000' }),
+    expect: [401, 409, 409, 409, 409, 403, 403, 403, 403, 403] },
+  { method: 'DELETE', route: '/v1/auth/mfa/totp', path: () => '/v1/auth/mfa/totp',
+    body: () => ({ code: '000000' }),
+    expect: [401, 409, 409, 409, 409, 403, 403, 403, 403, 403] },
+  { method: 'POST', route: '/v1/auth/mfa/step-up', path: () => '/v1/auth/mfa/step-up',
+    body: () => ({ code: '000000' }),
+    expect: [401, 409, 409, 409, 409, 403, 403, 403, 403, 403] },
+  // Sessions: one's own only; a session id that is not yours is 404 like a missing one.
+  { method: 'GET', route: '/v1/auth/sessions', path: () => '/v1/auth/sessions',
+    expect: [401, 200, 200, 200, 200, 403, 403, 403, 403, 403] },
+  { method: 'DELETE', route: '/v1/auth/sessions/:id', path: () => `/v1/auth/sessions/${randomUUID()}`,
+    expect: [401, 404, 404, 404, 404, 403, 403, 403, 403, 403] },
+  // Keeps the caller's current session: the shared callers stay signed in.
+  { method: 'POST', route: '/v1/auth/sessions/revoke-others', path: () => '/v1/auth/sessions/revoke-others',
+    expect: [401, 200, 200, 200, 200, 403, 403, 403, 403, 403] },
+  { method: 'POST', route: '/v1/users/:id/sessions/revoke', path: () => `/v1/users/${target.id}/sessions/revoke`,
+    expect: [401, 403, 403, 403, 200, 403, 403, 403, 403, 403] },
 ];
 
 const PEOPLE: Partial<Record<Caller, () => SignedInUser>> = {

@@ -104,6 +104,8 @@ describe('JWT layer alone: access tokens (e2e)', () => {
       role: 'operator',
       sessionId: sid,
       tokenId: jti,
+      // How the session was proved, read with it: a password only, no second factor.
+      authentication: { amr: ['pwd'], mfaAt: null, mfaEnrolled: false },
     });
     expect(handlerCalls).toBe(1);
 

@@ -289,6 +289,7 @@ describe('API2 logging in (e2e)', () => {
       NODE_ENV: 'production',
       JWT_SECRET: strongJwtSecret(),
       JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     };
     for (const env of [
       {

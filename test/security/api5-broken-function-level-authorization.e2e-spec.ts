@@ -230,7 +230,7 @@ describe('API5 other verbs and other spellings of an admin path (e2e)', () => {
 });
 
 describe('API5 the policy fails closed (e2e)', () => {
-  it('every route declares who may call it, and only six are public', () => {
+  it('every route declares who may call it, and only the few known ones are public', () => {
     const routes = registeredRoutes(t.app);
     expect(routes.length).toBeGreaterThan(20);
     expect(routes.flatMap(policyProblems)).toEqual([]);
@@ -239,8 +239,38 @@ describe('API5 the policy fails closed (e2e)', () => {
       'GET /health/live',
       'GET /health/ready',
       'POST /v1/auth/login',
+      'POST /v1/auth/login/mfa',
       'POST /v1/auth/refresh',
       'POST /v1/auth/register',
     ]);
+  });
+});
+
+describe('API5 sensitive functions demand a recent second factor (e2e)', () => {
+  it('exactly the sensitive routes carry @RequiresMfa, and each is for people only', () => {
+    const routes = registeredRoutes(t.app);
+    // Keys, roles and disabling, ending someone's sessions, the audit log (test/identity/mfa).
+    expect(
+      routes
+        .filter((r) => r.policy.requiresMfa)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(
+      [
+        'DELETE /v1/api-keys/:id',
+        'GET /v1/audit-logs',
+        'GET /v1/audit-logs/verify',
+        'PATCH /v1/users/:id',
+        'POST /v1/api-keys',
+        'POST /v1/api-keys/:id/rotate',
+        'POST /v1/users/:id/sessions/revoke',
+      ].sort(),
+    );
+    for (const route of routes.filter((r) => r.policy.requiresMfa)) {
+      expect({ route: route.name, credentials: route.policy.credentials }).toEqual({
+        route: route.name,
+        credentials: ['user'],
+      });
+    }
   });
 });

@@ -35,6 +35,7 @@ beforeAll(async () => {
   prod = await startTestApp({
     NODE_ENV: 'production',
     JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     CORS_ORIGINS: 'https://app.example',
   });
   t = await startTestApp();
@@ -319,9 +320,16 @@ describe('API8 production defaults (e2e)', () => {
   it('production refuses to start without a real key-encryption key or JWT secret, or trusting every proxy', () => {
     const secret = strongJwtSecret();
     const kek = randomBytes(32).toString('base64');
-    const prod = { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: kek };
+    const mfaKey = randomBytes(32).toString('base64');
+    const prod = {
+      NODE_ENV: 'production',
+      JWT_KEY_ENCRYPTION_KEY: kek,
+      MFA_ENCRYPTION_KEY: mfaKey,
+    };
     for (const env of [
       { NODE_ENV: 'production' },
+      { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: kek }, // TOTP secrets need their own key
+      { ...prod, MFA_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') },
       { NODE_ENV: 'production', JWT_SECRET: secret }, // HS256 does not replace the ring's key
       { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') },
       { ...prod, JWT_SECRET: 'short' },

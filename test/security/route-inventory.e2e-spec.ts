@@ -8,7 +8,7 @@ import {
   toOpenApiPath,
 } from '../support/openapi';
 import { concretePath, expressRoutes, registeredRoutes } from '../support/routes';
-import { login } from '../support/sign-in';
+import { login, signedInUser } from '../support/sign-in';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 
 /**
@@ -26,6 +26,7 @@ const PUBLIC_OPERATIONS = [
   'GET /health/live',
   'GET /health/ready',
   'POST /v1/auth/login',
+  'POST /v1/auth/login/mfa',
   'POST /v1/auth/refresh',
   'POST /v1/auth/register',
 ];
@@ -35,6 +36,7 @@ const RATE_LIMIT_HEADERS = rateLimitHeaders('ip');
 /** The named limit that sensitive flows add, by operation. */
 const FLOW_LIMITS: Record<string, string> = {
   'POST /v1/auth/login': 'login-ip',
+  'POST /v1/auth/login/mfa': 'login-ip',
   'POST /v1/auth/register': 'register-ip',
   'POST /v1/api-keys': 'api-key-issue',
   'POST /v1/api-keys/{id}/rotate': 'api-key-issue',
@@ -98,11 +100,15 @@ describe('route inventory: served = declared = documented (e2e)', () => {
       (x, y) =>
         Number(x.name === 'POST /v1/auth/logout') - Number(y.name === 'POST /v1/auth/logout'),
     );
-    // A second admin session of its own, so the logout at the end leaves t.auth alive.
+    // A second admin session of its own, so the logout at the end leaves t.auth alive; and
+    // another person for revoke-others, which would end t.auth's session too.
     const admin = await login(t, TEST_ADMIN);
+    const bystander = await signedInUser(t, 'viewer', { via: 'users-service' });
     const statuses: string[] = [];
     for (const route of routes) {
-      const res = await call(t, route.method as Method, concretePath(route.path), admin.auth, {});
+      const auth =
+        route.name === 'POST /v1/auth/sessions/revoke-others' ? bystander.auth : admin.auth;
+      const res = await call(t, route.method as Method, concretePath(route.path), auth, {});
       statuses.push(`${route.name} ${res.status}`);
       expect({ route: route.name, redirect: res.status >= 300 && res.status < 400 }).toEqual({
         route: route.name,
@@ -139,7 +145,7 @@ describe('route inventory: what each documented operation promises (e2e)', () =>
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('public operations say so with an explicit empty security; they are exactly the six known ones', () => {
+  it('public operations say so with an explicit empty security; they are exactly the known ones', () => {
     const open = operations()
       .filter((op) => Array.isArray(op.operation.security) && op.operation.security.length === 0)
       .map((op) => op.name);

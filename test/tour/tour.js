@@ -818,13 +818,95 @@ async function loginLockout({ ownServer, op2 }) {
 
 // 9 -----------------------------------------------------------------------------------------
 
+// 9 -----------------------------------------------------------------------------------------
+
+/** The code an authenticator app shows for a 30-second step (otplib, as the app computes it). */
+function totpAt(secret, step) {
+  return require('otplib').generate({ secret, epoch: step * 30 + 1 });
+}
+const currentTotpStep = () => Math.floor(Date.now() / 30000);
+
+async function mfa({ ctx, op1 }) {
+  section(9, 'MFA: TOTP enrolment and a login with a code', 'src/security/mfa');
+
+  await step('9.1', 'operator A turns on TOTP (password again)', '201 + secret', async (t) => {
+    const res = await t.request('POST', '/v1/auth/mfa/totp', {
+      headers: bearer(t.need(op1.token, "operator A's token")),
+      json: { password: op1.login.password },
+      summary: (d) => d && `secret ${shorten(d.secret, 4)}  otpauthUrl otpauth://totp/…`,
+    });
+    t.expectStatus(res, 201);
+    ctx.totpSecret = res.data?.secret;
+    return 'a 160-bit secret, sealed with AES-256-GCM (MFA_ENCRYPTION_KEY) in the database; shown once, as a QR-code URL for the app.';
+  });
+
+  await step(
+    '9.2',
+    'operator A confirms with the app’s code',
+    '200 + 10 recovery codes',
+    async (t) => {
+      const secret = t.need(ctx.totpSecret, 'the TOTP secret');
+      const res = await t.request('POST', '/v1/auth/mfa/totp/confirm', {
+        headers: bearer(op1.token),
+        json: { code: await totpAt(secret, currentTotpStep()) },
+        summary: (d) =>
+          d && `recoveryCodes ${d.recoveryCodes?.length} × ${shorten(d.recoveryCodes?.[0], 5)}`,
+      });
+      t.expectStatus(res, 200);
+      t.check(res.data?.recoveryCodes?.length === 10, 'not ten recovery codes');
+      return 'MFA is on; ten single-use recovery codes, stored as SHA-256 only.';
+    },
+  );
+
+  await step('9.3', 'operator A logs in with the password', '200, mfaRequired', async (t) => {
+    const res = await t.request('POST', '/v1/auth/login', {
+      json: op1.login,
+      summary: (d) => d && `mfaRequired ${d.mfaRequired}  mfaToken ${shorten(d.mfaToken, 8)}`,
+    });
+    t.expectStatus(res, 200);
+    t.check(res.data?.mfaRequired === true && !res.data?.accessToken, 'tokens without a code');
+    ctx.mfaToken = res.data?.mfaToken;
+    return 'the password alone starts no session: a single-use, 5-minute mfaToken (hashed at rest, not an access token).';
+  });
+
+  await step(
+    '9.4',
+    'the mfaToken and the next code',
+    '200 + token pair, amr pwd+otp',
+    async (t) => {
+      ctx.totpCode = await totpAt(t.need(ctx.totpSecret, 'the TOTP secret'), currentTotpStep() + 1);
+      const res = await t.request('POST', '/v1/auth/login/mfa', {
+        json: { mfaToken: t.need(ctx.mfaToken, 'the mfaToken'), code: ctx.totpCode },
+        summary: (d) =>
+          d?.accessToken && `amr ${JSON.stringify(decodeJwt(d.accessToken).payload.amr)}`,
+      });
+      t.expectStatus(res, 200);
+      t.check(
+        JSON.stringify(res.data?.accessToken && decodeJwt(res.data.accessToken).payload.amr) ===
+          '["pwd","otp"]',
+        'amr is not pwd+otp',
+      );
+      return 'a session that proved a second factor; @RequiresMfa routes (API keys, roles, the audit log) accept it for MFA_STEP_UP_MAX_AGE_SECONDS.';
+    },
+  );
+
+  await step('9.5', 'the same code again, with a new mfaToken', '401 (replay)', async (t) => {
+    const again = await t.request('POST', '/v1/auth/login', { json: op1.login });
+    const res = await t.request('POST', '/v1/auth/login/mfa', {
+      json: { mfaToken: again.data?.mfaToken, code: t.need(ctx.totpCode, 'the code') },
+    });
+    t.expectStatus(res, 401);
+    return 'each time step is accepted once per account (a conditional UPDATE of last_step); wrong codes spend the login failure budget.';
+  });
+}
+
 async function auditTrail(state) {
-  section(9, 'Audit trail of this tour', 'src/security/audit');
-  await step('9.1', 'the admin reads the audit log', '200, every layer recorded', (t) =>
+  section(10, 'Audit trail of this tour', 'src/security/audit');
+  await step('10.1', 'the admin reads the audit log', '200, every layer recorded', (t) =>
     readAuditLog(t, state),
   );
 
-  await step('9.2', 'the admin verifies the hash chain', '200, valid', async (t) => {
+  await step('10.2', 'the admin verifies the hash chain', '200, valid', async (t) => {
     const res = await t.request('GET', '/v1/audit-logs/verify', {
       headers: bearer(t.need(state.ctx.adminToken, 'the admin token')),
       summary: (d) => d && JSON.stringify(d),
@@ -907,7 +989,7 @@ function checkEveryRequestRecorded(t, rows) {
   const byRequest = new Map(rows.map((r) => [r.requestId, r]));
   const auditable = sent.filter(
     (r) =>
-      !r.step.startsWith('9.') &&
+      !r.step.startsWith('10.') &&
       r.status !== 413 &&
       r.status !== 415 &&
       (r.method !== 'GET' || r.status >= 400),
@@ -979,6 +1061,7 @@ const LAYERS = [
   massAssignmentAndBodies,
   forgedTokens,
   loginLockout,
+  mfa,
   auditTrail,
 ];
 

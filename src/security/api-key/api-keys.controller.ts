@@ -22,7 +22,7 @@ import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { AuthorizationGuard } from '../authorization/authorization.guard';
 import { CurrentPrincipal } from '../authorization/current-principal.decorator';
-import { Credentials, Roles } from '../authorization/policy.decorators';
+import { Credentials, RequiresMfa, Roles } from '../authorization/policy.decorators';
 import type { UserPrincipal } from '../authorization/principal';
 import { RateLimitedFlow } from '../throttling/rate-limit-flow.decorator';
 import { Audited } from '../audit/audited.decorator';
@@ -44,6 +44,7 @@ export class ApiKeysController {
 
   @Post()
   @RateLimitedFlow('api-key-issue')
+  @RequiresMfa()
   @Audited('apikey.created', 'apikey.create.failed', 'api-key')
   @ApiOperation({ summary: 'Create an API key; the full key is in this response only' })
   // No expiry or resource in the example: Swagger UI would fill in "now" and a made-up id.
@@ -88,6 +89,7 @@ export class ApiKeysController {
 
   @Post(':id/rotate')
   @RateLimitedFlow('api-key-issue')
+  @RequiresMfa()
   @Audited('apikey.rotated', 'apikey.rotate.failed', 'api-key')
   @ApiOperation({
     summary:
@@ -106,6 +108,7 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(204)
+  @RequiresMfa()
   @Audited('apikey.revoked', 'apikey.revoke.failed', 'api-key')
   @ApiOperation({ summary: 'Revoke a key at once' })
   @ApiNoContentResponse({ description: 'Revoked' })

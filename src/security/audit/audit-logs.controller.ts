@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { AuthorizationGuard } from '../authorization/authorization.guard';
-import { Credentials, Roles } from '../authorization/policy.decorators';
+import { Credentials, RequiresMfa, Roles } from '../authorization/policy.decorators';
 import { AuditLogEntry } from './audit-log.entity';
 import { AuditVerifier } from './audit-verifier.service';
 import { AuditLogQuery } from './dto/audit-log.query';
@@ -17,6 +17,7 @@ import { AuditLogPage, AuditLogRecord, ChainVerificationResponse } from './dto/a
 @ApiProblems(500)
 @Credentials('user')
 @Roles('admin')
+@RequiresMfa() // the log tells who did what: a stolen password alone must not read it
 @UseGuards(AuthorizationGuard) // see AuditEndpointsModule: refused, not opened, without our guards
 @Controller('v1/audit-logs')
 export class AuditLogsController {

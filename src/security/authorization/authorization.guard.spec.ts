@@ -1,7 +1,9 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthorizationGuard } from './authorization.guard';
-import { Credentials, Public, Roles, Scopes } from './policy.decorators';
+import type { MfaPolicy } from './mfa-policy';
+import { MfaEnrolmentRequiredProblem, MfaRequiredProblem } from './mfa-required.problem';
+import { Credentials, Public, RequiresMfa, Roles, Scopes } from './policy.decorators';
 import type { ApiKeyPrincipal, ApiKeyScope, Principal, UserPrincipal } from './principal';
 import { ForbiddenProblem } from './forbidden.problem';
 import { UnauthenticatedProblem } from './unauthenticated.problem';
@@ -192,5 +194,49 @@ describe('AuthorizationGuard', () => {
     const perRoute = NAMES.length - 1; // "none" only where the route is public
     const publicRoutes = ALLOWED.filter(([, , , allowed]) => allowed.includes('none')).length;
     expect(CASES).toHaveLength(ALLOWED.length * perRoute + publicRoutes);
+  });
+});
+
+describe('AuthorizationGuard: @RequiresMfa (step-up)', () => {
+  class Sensitive {
+    @Credentials('user', 'api-key') @Scopes('stations:read') @RequiresMfa() act(): void {}
+    @Credentials('user') @Roles('admin') adminOnly(): void {}
+  }
+  const policy: MfaPolicy = { stepUpMaxAgeSeconds: 600, requiredForAdmins: false };
+  const withMfa = (role: Role, mfaAt: number | null, mfaEnrolled = true): UserPrincipal => ({
+    ...user(role),
+    authentication: { amr: mfaAt === null ? ['pwd'] : ['pwd', 'otp'], mfaAt, mfaEnrolled },
+  });
+  /** `null`: a host without the MFA layer. */
+  const check = (p: Principal, method = 'act', mfa: MfaPolicy | null = policy) =>
+    new AuthorizationGuard(new Reflector(), mfa ?? undefined).canActivate(
+      contextFor(Sensitive, method, p),
+    );
+
+  it('passes a recent MFA, refuses an old or missing one with MfaRequiredProblem', () => {
+    expect(check(withMfa('operator', Date.now() - 1000))).toBe(true);
+    expect(() => check(withMfa('operator', Date.now() - 601_000))).toThrow(MfaRequiredProblem);
+    expect(() => check(withMfa('operator', null))).toThrow(MfaRequiredProblem);
+    // With the MFA layer present, a principal that cannot say how it signed in: refused.
+    expect(() => check(user('operator'))).toThrow(MfaRequiredProblem);
+  });
+
+  it('a person without a factor passes; an API key never does', () => {
+    expect(check(withMfa('operator', null, false))).toBe(true);
+    expect(() => check(key(['stations:read']))).toThrow(MfaRequiredProblem);
+    expect(() => check(key(['stations:read']), 'act', null)).toThrow(MfaRequiredProblem);
+  });
+
+  it('without the MFA layer (no MFA_POLICY) people pass: there are no factors to ask for', () => {
+    expect(check(user('operator'), 'act', null)).toBe(true);
+  });
+
+  it('requiredForAdmins: an admin without a proved factor is refused on admin-only routes', () => {
+    const strict = { ...policy, requiredForAdmins: true };
+    expect(() => check(withMfa('admin', null, false), 'adminOnly', strict)).toThrow(
+      MfaEnrolmentRequiredProblem,
+    );
+    expect(check(withMfa('admin', Date.now() - 86_400_000), 'adminOnly', strict)).toBe(true);
+    expect(check(withMfa('admin', null, false), 'adminOnly', policy)).toBe(true);
   });
 });

@@ -1,7 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { MFA_POLICY, MfaPolicy } from './mfa-policy';
+import { MfaEnrolmentRequiredProblem, MfaRequiredProblem } from './mfa-required.problem';
 import type { Principal } from './principal';
-import { readPolicy } from './route-policy';
+import { RoutePolicy, readPolicy } from './route-policy';
 import { ForbiddenProblem } from './forbidden.problem';
 import { UnauthenticatedProblem } from './unauthenticated.problem';
 
@@ -15,7 +17,11 @@ import { UnauthenticatedProblem } from './unauthenticated.problem';
  */
 @Injectable()
 export class AuthorizationGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    // Global, from the MFA layer; absent, @RequiresMfa routes refuse (fail closed).
+    @Optional() @Inject(MFA_POLICY) private readonly mfa?: MfaPolicy,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const policy = readPolicy(this.reflector, context.getHandler(), context.getClass());
@@ -41,6 +47,39 @@ export class AuthorizationGuard implements CanActivate {
         throw new ForbiddenProblem('The role of the owner of this API key does not allow this.');
       }
     }
+    this.checkMfa(policy, principal);
     return true;
+  }
+
+  /**
+   * Step-up (ASVS 6.3.3 / 7.5): on a @RequiresMfa route, a person with a second factor must
+   * have proved it recently. A person without one has nothing to step up with and passes,
+   * except an admin when MFA_REQUIRED_FOR_ADMINS is on, who is also refused on admin-only
+   * routes until signed in with a second factor. API keys never pass a @RequiresMfa route. A
+   * host without the MFA layer (no MFA_POLICY) has no second factors: only the key rule holds.
+   */
+  private checkMfa(policy: RoutePolicy, principal: Principal): void {
+    if (principal.kind === 'api-key') {
+      if (policy.requiresMfa) {
+        throw new MfaRequiredProblem(
+          'An API key cannot prove a second factor: use a person’s access token after a step-up.',
+        );
+      }
+      return;
+    }
+    if (!this.mfa) return;
+    const adminOnly = !!policy.roles?.length && policy.roles.every((role) => role === 'admin');
+    const adminMustEnrol =
+      this.mfa.requiredForAdmins && principal.role === 'admin' && (adminOnly || policy.requiresMfa);
+    if (!policy.requiresMfa && !adminMustEnrol) return;
+    // The host has MFA, but this principal's strategy cannot say how it signed in: refuse.
+    const auth = principal.authentication;
+    if (!auth) throw new MfaRequiredProblem();
+    if (adminMustEnrol && (!auth.mfaEnrolled || auth.mfaAt === null)) {
+      throw new MfaEnrolmentRequiredProblem();
+    }
+    if (!policy.requiresMfa || !auth.mfaEnrolled) return;
+    const maxAgeMs = this.mfa.stepUpMaxAgeSeconds * 1000;
+    if (auth.mfaAt === null || Date.now() - auth.mfaAt > maxAgeMs) throw new MfaRequiredProblem();
   }
 }

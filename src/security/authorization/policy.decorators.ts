@@ -9,6 +9,7 @@ export const PUBLIC_KEY = 'policy:public';
 export const CREDENTIALS_KEY = 'policy:credentials';
 export const ROLES_KEY = 'policy:roles';
 export const SCOPES_KEY = 'policy:scopes';
+export const REQUIRES_MFA_KEY = 'policy:requires-mfa';
 
 /** No credential needed. Every other route is closed until it says who may call it. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
@@ -37,3 +38,11 @@ export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
 export const Scopes = <S extends ApiKeyScope = ApiKeyScope>(
   ...scopes: S[]
 ): MethodDecorator & ClassDecorator => SetMetadata(SCOPES_KEY, scopes);
+
+/**
+ * A sensitive route: a person whose account has a second factor must have proved it within
+ * MFA_STEP_UP_MAX_AGE_SECONDS (at login or by POST /v1/auth/mfa/step-up), or gets a 403 of
+ * type mfa-required. API keys cannot prove one, so they are refused here.
+ */
+export const RequiresMfa = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(REQUIRES_MFA_KEY, true), ApiProblems(403));

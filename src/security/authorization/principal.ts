@@ -3,6 +3,19 @@ import type { Role } from '../../users/user.entity';
 /** A permission an API key can hold. The host names its own (this app: src/weather/weather-scopes.ts). */
 export type ApiKeyScope = string;
 
+/**
+ * How the session behind a person's token was authenticated, as its strategy read it from the
+ * database on this request (not from the token: a step-up counts at once, a removed factor too).
+ */
+export interface SessionAuthentication {
+  /** RFC 8176 method references: `pwd`, plus `otp` once the session proved a second factor. */
+  amr: readonly string[];
+  /** When the session last proved a second factor (epoch milliseconds); null: never. */
+  mfaAt: number | null;
+  /** The person has a confirmed second factor, so a route that demands one can ask for it. */
+  mfaEnrolled: boolean;
+}
+
 /** A person, authenticated by an access token (JWT). */
 export interface UserPrincipal {
   kind: 'user';
@@ -10,6 +23,8 @@ export interface UserPrincipal {
   role: Role;
   sessionId: string;
   tokenId: string;
+  /** Absent (a strategy that does not know): a route that demands MFA refuses. */
+  authentication?: SessionAuthentication;
 }
 
 /** An application, authenticated by an API key. It acts for its owner, within its scopes. */

@@ -10,12 +10,26 @@ export interface LoginAttempts {
   begin(email: string): Promise<() => Promise<void>>;
 }
 
+/**
+ * A second factor the login asks for once the password was right (the MFA layer's MfaService
+ * is one). With it, an enrolled person's login answers an mfaToken instead of tokens.
+ */
+export interface SecondFactor {
+  isEnrolled(userId: string): Promise<boolean>;
+  challenge(
+    userId: string,
+    from: { clientIp: string | null; userAgent: string | null },
+  ): Promise<{ token: string; ttl: number }>;
+}
+
 /** Settings of the /v1/auth routes (see README "Settings"). */
 export interface AuthEndpointsOptions {
   /** `POST /v1/auth/register` creates viewer accounts. Default false. */
   registrationEnabled?: boolean;
   /** Required: without it, login and change-password would be open to guessing. */
   loginAttempts: LoginAttempts;
+  /** Optional: without it, a password alone signs in (amr ["pwd"]). */
+  secondFactor?: SecondFactor;
 }
 
 export const AUTH_ENDPOINTS_OPTIONS = Symbol('AUTH_ENDPOINTS_OPTIONS');
@@ -25,6 +39,16 @@ export function validateAuthEndpointsOptions(options: AuthEndpointsOptions): voi
   check.optionalBoolean('registrationEnabled', options.registrationEnabled);
   if (typeof options.loginAttempts?.begin !== 'function') {
     check.add('loginAttempts', 'is required (e.g. the throttling layer’s LoginAttemptsLimiter)');
+  }
+  const second = options.secondFactor;
+  if (
+    second !== undefined &&
+    (typeof second?.isEnrolled !== 'function' || typeof second?.challenge !== 'function')
+  ) {
+    check.add(
+      'secondFactor',
+      'must have isEnrolled and challenge (e.g. the MFA layer’s MfaService)',
+    );
   }
   check.throwIfAny();
 }

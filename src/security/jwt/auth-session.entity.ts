@@ -32,4 +32,18 @@ export class AuthSession {
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason!: string | null;
+
+  /** The last refresh (access tokens are not written back per request: see README). */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Column({ name: 'client_ip', type: 'varchar', length: 45, nullable: true })
+  clientIp!: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 200, nullable: true })
+  userAgent!: string | null;
+
+  /** The last time this session proved a second factor; null: password only. */
+  @Column({ name: 'mfa_at', type: 'timestamptz', nullable: true })
+  mfaAt!: Date | null;
 }

@@ -1,12 +1,15 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBody,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
+import { requestInfo } from '../../common/http/request-info';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { CredentialsDto } from '../../users/dto/credentials.dto';
 import { UserResponse } from '../../users/dto/user.response';
@@ -28,6 +31,7 @@ import {
   EXAMPLE_PASSWORD_CHANGE,
   EXAMPLE_REFRESH,
 } from './dto/request-examples';
+import { MfaChallengeResponse } from './dto/mfa-challenge.response';
 import { TokenPairResponse } from './dto/token-pair.response';
 import { TokenService } from './token.service';
 
@@ -61,18 +65,33 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
   @ApiBody({ type: CredentialsDto, examples: { demo: { value: EXAMPLE_CREDENTIALS } } })
-  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiExtraModels(TokenPairResponse, MfaChallengeResponse)
+  @ApiOkResponse({
+    description: 'A token pair, or (MFA on) an mfaToken for POST /v1/auth/login/mfa',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(TokenPairResponse) },
+        { $ref: getSchemaPath(MfaChallengeResponse) },
+      ],
+    },
+  })
   @ApiProblems(400, 401, 413, 415, 429)
   async login(
     @Body() dto: CredentialsDto,
+    @Req() request: object,
     @AuditNoteParam() note: AuditNote,
-  ): Promise<TokenPairResponse> {
+  ): Promise<TokenPairResponse | MfaChallengeResponse> {
     // Which account was tried, without storing the address itself.
     note.details = { emailSha256: emailFingerprint(dto.email) };
-    const { user, pair } = await this.auth.login(dto.email, dto.password);
-    note.actor = { type: 'user', id: user.id, role: user.role, method: 'password' };
-    note.resourceId = user.id;
-    return pair;
+    const { clientIp, userAgent } = requestInfo(request);
+    const outcome = await this.auth.login(dto.email, dto.password, { clientIp, userAgent });
+    note.actor = { type: 'user', id: outcome.user.id, role: outcome.user.role, method: 'password' };
+    note.resourceId = outcome.user.id;
+    if ('mfa' in outcome) {
+      note.action = 'auth.login.mfa_challenged'; // the password was right; no session yet
+      return outcome.mfa;
+    }
+    return outcome.pair;
   }
 
   @Post('refresh')

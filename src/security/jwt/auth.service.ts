@@ -4,6 +4,7 @@ import { User } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
 import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { UnauthenticatedProblem } from '../authorization/unauthenticated.problem';
+import { MfaChallengeResponse } from './dto/mfa-challenge.response';
 import { TokenPairResponse } from './dto/token-pair.response';
 import { AUTH_ENDPOINTS_OPTIONS, AuthEndpointsOptions } from './auth-endpoints.options';
 import { TokenService } from './token.service';
@@ -35,13 +36,24 @@ export class AuthService {
    * verify each (a dummy hash stands in for a missing user), so neither the body nor the
    * timing tells which accounts exist.
    */
-  async login(email: string, password: string): Promise<{ user: User; pair: TokenPairResponse }> {
+  async login(
+    email: string,
+    password: string,
+    from: { clientIp: string | null; userAgent: string | null },
+  ): Promise<{ user: User; pair: TokenPairResponse } | { user: User; mfa: MfaChallengeResponse }> {
     const refund = await this.loginAttempts.begin(email);
     const user = await this.users.findByEmail(email);
     const ok = await this.hasher.verify(user?.passwordHash, password);
     if (!ok || !user || user.disabledAt) throw new UnauthenticatedProblem();
     await refund();
-    return { user, pair: await this.tokens.startSession(user) };
+    // With a second factor, the password alone buys only a short-lived, single-use mfaToken:
+    // no session exists until POST /v1/auth/login/mfa.
+    const second = this.options.secondFactor;
+    if (second && (await second.isEnrolled(user.id))) {
+      const { token, ttl } = await second.challenge(user.id, from);
+      return { user, mfa: { mfaRequired: true, mfaToken: token, expiresIn: ttl } };
+    }
+    return { user, pair: await this.tokens.startSession(user, from) };
   }
 
   /** A new password ends every session of the user, this one included. */
@@ -58,8 +70,8 @@ export class AuthService {
       throw ValidationProblem.field('currentPassword', 'currentPassword is not correct');
     }
     await refund();
-    await this.users.setPassword(user.id, newPassword, () =>
-      this.tokens.revokeAllSessions(user.id, 'password_changed'),
-    );
+    await this.users.setPassword(user.id, newPassword, async () => {
+      await this.tokens.revokeAllSessions(user.id, 'password_changed');
+    });
   }
 }

@@ -6,13 +6,15 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { DataSource } from 'typeorm';
 import type { Role } from '../../users/user.entity';
 import type { UserPrincipal } from '../authorization/principal';
-import { AccessTokenClaims } from './access-token.claims';
+import { AccessTokenClaims, amrOf } from './access-token.claims';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { CLOCK_SKEW_SECONDS, KID_PATTERN } from './keys/ring-key';
 import { SigningKeyRing } from './keys/signing-key-ring.service';
 
 interface LiveSessionRow {
   role: Role;
+  mfa_at: Date | null;
+  mfa_enrolled: boolean;
 }
 
 /** Header members that would let the token choose its own key: never honoured, refused. */
@@ -85,7 +87,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     // once, whatever this instance has cached. (The HS256 key from the options is not in the
     // table: changing the secret is what ends its tokens.)
     const rows = await this.dataSource.query<LiveSessionRow[]>(
-      `SELECT u.role
+      `SELECT u.role, s.mfa_at, u.mfa_enabled_at IS NOT NULL AS mfa_enrolled
          FROM users u JOIN auth_sessions s ON s.user_id = u.id
         WHERE u.id = $1 AND s.id = $2
           AND u.disabled_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()
@@ -97,13 +99,20 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     );
     const row = rows[0];
     if (!row) return null;
-    // The role comes from the database, not the token: a demotion takes effect at once.
+    // The role and the MFA state come from the database, not the token: a demotion, a
+    // step-up or a removed factor takes effect at once.
+    const mfaAt = row.mfa_at ? new Date(row.mfa_at).getTime() : null;
     return {
       kind: 'user',
       userId: claims.sub,
       role: row.role,
       sessionId: claims.sid,
       tokenId: claims.jti,
+      authentication: {
+        amr: amrOf(mfaAt),
+        mfaAt,
+        mfaEnrolled: row.mfa_enrolled === true,
+      },
     };
   }
 }

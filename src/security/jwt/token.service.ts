@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, IsNull } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
 import { User } from '../../users/user.entity';
-import { AccessTokenClaims } from './access-token.claims';
+import { AccessTokenClaims, amrOf } from './access-token.claims';
 import { AuthSession } from './auth-session.entity';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { TokenPairResponse } from './dto/token-pair.response';
@@ -15,7 +15,21 @@ import { newOpaqueToken, sha256 } from '../../common/crypto/secure-token';
 const REFRESH_PREFIX = 'wxr_';
 
 export type RevokeReason =
-  'logout' | 'refresh_reuse' | 'password_changed' | 'user_disabled' | 'all_sessions_ended';
+  | 'logout'
+  | 'refresh_reuse'
+  | 'password_changed'
+  | 'user_disabled'
+  | 'all_sessions_ended'
+  | 'revoked_by_user'
+  | 'revoked_by_admin';
+
+/** Where a login came from and how it was proved, recorded on its session. */
+export interface SessionStart {
+  clientIp?: string | null;
+  userAgent?: string | null;
+  /** The login proved a second factor too (TOTP or recovery code). */
+  mfa?: boolean;
+}
 
 /** Outcome of a refresh attempt, so the caller can audit reuse distinctly from other failures. */
 export type RefreshOutcome =
@@ -37,13 +51,40 @@ export class TokenService {
   ) {}
 
   /** A new login: a new session (refresh family) and its first token pair. */
-  async startSession(user: Pick<User, 'id' | 'role'>): Promise<TokenPairResponse> {
+  async startSession(
+    user: Pick<User, 'id' | 'role'>,
+    start: SessionStart = {},
+  ): Promise<TokenPairResponse> {
     return this.tx.run(async (manager) => {
-      const expiresAt = new Date(Date.now() + this.options.refreshTtlSeconds * 1000);
-      const inserted = await manager.insert(AuthSession, { userId: user.id, expiresAt });
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + this.options.refreshTtlSeconds * 1000);
+      const mfaAt = start.mfa ? now : null;
+      const inserted = await manager.insert(AuthSession, {
+        userId: user.id,
+        expiresAt,
+        lastUsedAt: now,
+        clientIp: start.clientIp?.slice(0, 45) ?? null,
+        userAgent: start.userAgent?.slice(0, 200) ?? null,
+        mfaAt,
+      });
       const sessionId = inserted.identifiers[0].id as string;
-      return this.issuePair(manager, user, sessionId, expiresAt);
+      return this.issuePair(manager, user, { id: sessionId, expiresAt, mfaAt });
     });
+  }
+
+  /**
+   * A second factor proved in this session now (step-up, or enrolment just confirmed). Every
+   * request reads it from the session row, so it counts at once; tokens issued from now on
+   * carry it. Returns the time recorded, or null for a session that is no longer live.
+   */
+  async recordMfa(sessionId: string): Promise<Date | null> {
+    const mfaAt = new Date();
+    const result = await this.tx.manager.update(
+      AuthSession,
+      { id: sessionId, revokedAt: IsNull() },
+      { mfaAt },
+    );
+    return result.affected ? mfaAt : null;
   }
 
   /** Exchanges a refresh token for a new pair, exactly once. */
@@ -75,7 +116,8 @@ export class TokenService {
       ) {
         return { ok: false, reused: false, userId: user?.id, sessionId };
       }
-      const pair = await this.issuePair(manager, user, session.id, session.expiresAt);
+      await manager.update(AuthSession, { id: session.id }, { lastUsedAt: new Date() });
+      const pair = await this.issuePair(manager, user, session);
       return { ok: true, pair, userId: user.id, sessionId: session.id };
     });
   }
@@ -88,12 +130,14 @@ export class TokenService {
     );
   }
 
-  async revokeAllSessions(userId: string, reason: RevokeReason): Promise<void> {
-    await this.tx.manager.update(
+  /** Ends every live session of the user; returns how many it ended. */
+  async revokeAllSessions(userId: string, reason: RevokeReason): Promise<number> {
+    const result = await this.tx.manager.update(
       AuthSession,
       { userId, revokedAt: IsNull() },
       { revokedAt: new Date(), revokedReason: reason },
     );
+    return result.affected ?? 0;
   }
 
   /**
@@ -122,21 +166,24 @@ export class TokenService {
   private async issuePair(
     manager: EntityManager,
     user: Pick<User, 'id' | 'role'>,
-    sessionId: string,
-    sessionExpiresAt: Date,
+    session: Pick<AuthSession, 'id' | 'expiresAt' | 'mfaAt'>,
   ): Promise<TokenPairResponse> {
     const refreshToken = newOpaqueToken(REFRESH_PREFIX);
     await manager.insert(RefreshToken, {
-      sessionId,
+      sessionId: session.id,
       tokenHash: sha256(refreshToken),
-      expiresAt: sessionExpiresAt,
+      expiresAt: session.expiresAt,
     });
+    // amr and mfa_at come from the session row, so a refreshed token tells the truth about
+    // how its session was proved (and a refresh never makes up a second factor).
     const claims: Omit<AccessTokenClaims, 'iss' | 'aud' | 'iat' | 'exp'> = {
       sub: user.id,
       role: user.role,
-      sid: sessionId,
+      sid: session.id,
       jti: randomUUID(),
       typ: 'access',
+      amr: amrOf(session.mfaAt),
+      ...(session.mfaAt ? { mfa_at: Math.floor(session.mfaAt.getTime() / 1000) } : {}),
     };
     // The key is the ring's current one (or the HS256 key of the options), named by its kid.
     const key = await this.ring.signingKey(manager);
