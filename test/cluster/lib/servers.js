@@ -102,7 +102,7 @@ function renderTemplate(values) {
   });
 }
 
-async function startNginx(dir, { upstreams, certificate, bindAddress }) {
+async function startNginx(dir, { upstreams, certificate, bindAddress, failTimeoutMs }) {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   for (const sub of ['body', 'proxy']) {
@@ -113,7 +113,9 @@ async function startNginx(dir, { upstreams, certificate, bindAddress }) {
   writeFileSync(
     join(dir, 'weather-api.conf'),
     renderTemplate({
-      UPSTREAM_SERVERS: upstreams.map((u) => `server ${u} max_fails=1 fail_timeout=2s;`).join(' '),
+      UPSTREAM_SERVERS: upstreams
+        .map((u) => `server ${u} max_fails=1 fail_timeout=${failTimeoutMs / 1000}s;`)
+        .join(' '),
       PROXY_LISTEN: `127.0.0.1:${port}`,
       PROXY_CERT: certificate.cert,
       PROXY_CERT_KEY: certificate.key,
