@@ -3,6 +3,7 @@ import { InitialSchema1763900000000 } from '../../migrations/1763900000000-initi
 import { AuditAndUsage1763900200000 } from '../../migrations/1763900200000-audit-and-usage';
 import { ApiKeyResourceBinding1763900300000 } from '../../migrations/1763900300000-api-key-resource-binding';
 import { SigningKeys1763900400000 } from '../../migrations/1763900400000-signing-keys';
+import { AuthChangeNotify1763900900000 } from '../../migrations/1763900900000-auth-change-notify';
 import { AuditLogEntry } from '../security/audit/audit-log.entity';
 import { ApiKey } from '../security/api-key/api-key.entity';
 import { AuthSession } from '../security/jwt/auth-session.entity';
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   AuditAndUsage1763900200000,
   ApiKeyResourceBinding1763900300000,
   SigningKeys1763900400000,
+  AuthChangeNotify1763900900000,
 ];

@@ -157,6 +157,8 @@ const ROUTE_DECLARATIONS = [
   'security/audit/keep-changes',
   'security/throttling/rate-limit-flow.decorator',
 ];
+/** The two authentication layers may keep what they read per request in the host's cache. */
+const PRINCIPAL_CACHE = 'common/principal-cache/principal-cache';
 const ALLOW_LIST: Record<string, string[]> = {
   headers: ['common/options/'],
   validation: ['common/problem-details/'],
@@ -182,8 +184,16 @@ const ALLOW_LIST: Record<string, string[]> = {
     ...ROUTE_DECLARATIONS,
     'security/authorization/unauthenticated.problem',
     'users/',
+    PRINCIPAL_CACHE,
   ],
-  'api-key': [...SHARED, ...TRANSACTIONS, ...POLICY, ...ROUTE_DECLARATIONS, 'users/user.entity'],
+  'api-key': [
+    ...SHARED,
+    ...TRANSACTIONS,
+    ...POLICY,
+    ...ROUTE_DECLARATIONS,
+    'users/user.entity',
+    PRINCIPAL_CACHE,
+  ],
 };
 
 function isAllowed(layer: string, target: string): boolean {
