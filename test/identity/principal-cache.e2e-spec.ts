@@ -3,7 +3,8 @@ import { SigningKeyRing } from '../../src/security/jwt/keys/signing-key-ring.ser
 import { createKey } from '../support/api-keys';
 import { apiKeyHeader } from '../support/api-keys';
 import { AUTH_TABLES, cacheOf, queriesDuring, readStation } from '../support/principal-cache';
-import { adminPatchUser, logout, signedInUser } from '../support/sign-in';
+import { adminPatchUser, logout, refresh, signedInUser } from '../support/sign-in';
+import { TokenService } from '../../src/security/jwt/token.service';
 import { createStation } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
 
@@ -105,6 +106,15 @@ describe('principal cache on one instance (e2e)', () => {
     expect((await readStation(t, stationId, viewer.auth)).status).toBe(401);
   });
 
+  it('refuses every access token of a session whose refresh token was reused', async () => {
+    const viewer = await signedInUser(t, 'viewer');
+    await warm(viewer.auth);
+    expect((await refresh(t, viewer.session.refreshToken)).status).toBe(200);
+    expect((await readStation(t, stationId, viewer.auth)).status).toBe(200);
+    expect((await refresh(t, viewer.session.refreshToken)).status).toBe(401); // reuse
+    expect((await readStation(t, stationId, viewer.auth)).status).toBe(401);
+  });
+
   it('sees a change written past every service (plain SQL): the triggers announce it', async () => {
     const viewer = await signedInUser(t, 'viewer');
     await warm(viewer.auth);
@@ -132,6 +142,13 @@ describe('principal cache on one instance (e2e)', () => {
     const ring = t.app.get(SigningKeyRing);
     const current = (await ring.status()).find((key) => key.state === 'current');
     await ring.revoke(current!.kid);
+    expect((await readStation(t, stationId, viewer.auth)).status).toBe(401);
+  });
+
+  it('refuses every token once every session is ended (sessions:end-all)', async () => {
+    const viewer = await signedInUser(t, 'viewer');
+    await warm(viewer.auth);
+    expect(await t.app.get(TokenService).endEverySession()).toBeGreaterThan(0);
     expect((await readStation(t, stationId, viewer.auth)).status).toBe(401);
   });
 });
