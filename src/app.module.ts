@@ -10,6 +10,7 @@ import { APP_CONFIG, AppConfig } from './config/app-config';
 import { REDIS } from './redis/redis.constants';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
+import { PrincipalCache } from './common/principal-cache/principal-cache';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LoggingModule } from './logging/logging.module';
@@ -76,8 +77,8 @@ export class AppModule {
           ],
         }),
         JwtAuthModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (c: AppConfig) => ({
+          inject: [APP_CONFIG, PrincipalCache],
+          useFactory: (c: AppConfig, principalCache: PrincipalCache) => ({
             keyEncryptionKey: c.auth.keyEncryptionKey,
             secret: c.auth.jwtSecret,
             jwksMaxAgeSeconds: c.auth.jwksMaxAgeSeconds,
@@ -85,6 +86,7 @@ export class AppModule {
             audience: c.auth.jwtAudience,
             accessTtlSeconds: c.auth.accessTtlSeconds,
             refreshTtlSeconds: c.auth.refreshTtlSeconds,
+            principalCache, // kept current by the database's change feed (DatabaseModule)
           }),
         }),
         MfaModule.forRootAsync({
@@ -107,12 +109,17 @@ export class AppModule {
         }),
         ApiKeyModule.forRootAsync({
           imports: [WeatherModule],
-          inject: [APP_CONFIG, StationKeyBinding],
-          useFactory: (c: AppConfig, stations: StationKeyBinding) => ({
+          inject: [APP_CONFIG, StationKeyBinding, PrincipalCache],
+          useFactory: (
+            c: AppConfig,
+            stations: StationKeyBinding,
+            principalCache: PrincipalCache,
+          ) => ({
             rotationGraceSeconds: c.auth.apiKeyRotationGraceSeconds,
             defaultRateLimitPerMinute: c.rateLimits.perApiKeyPerMinute,
             scopes: WEATHER_SCOPES, // what a key may be granted
             binding: stations, // a key may be bound to a station its creator manages
+            principalCache,
           }),
         }),
         ApiKeyEndpointsModule,

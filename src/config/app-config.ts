@@ -1,3 +1,4 @@
+import type { PrincipalCacheOptions } from '../common/principal-cache/principal-cache';
 import type { RateLimits } from '../security/throttling/throttling.options';
 
 /** The validated, typed configuration of one app instance. Built once by `loadConfig`. */
@@ -86,6 +87,8 @@ export interface AppConfig {
   idempotencyKeyTtlSeconds: number;
   /** Set: rate-limit counters are shared through Redis. Unset: in memory, per process. */
   redisUrl: string | undefined;
+  /** The principal cache (AUTH_CACHE_MAX_ENTRIES, AUTH_CACHE_TTL_MS); 0 entries: off. */
+  authCache: PrincipalCacheOptions;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

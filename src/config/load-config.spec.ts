@@ -44,6 +44,7 @@ describe('loadConfig', () => {
     expect(config.auth.jwtSecret).toBeUndefined(); // ES256 from the ring, no HS256 key
     expect(config.auth.keyEncryptionKey).toHaveLength(32);
     expect(config.auth.jwksMaxAgeSeconds).toBe(300);
+    expect(config.authCache).toEqual({ maxEntries: 10_000, ttlMs: 30_000 });
   });
 
   it.each([
@@ -64,6 +65,8 @@ describe('loadConfig', () => {
     ['JWT_SECRET', 'too-short'],
     ['JWT_SECRET', 'changeme-changeme-changeme-changeme'],
     ['JWT_SECRET', 'a'.repeat(64)],
+    ['AUTH_CACHE_MAX_ENTRIES', '-1'],
+    ['AUTH_CACHE_TTL_MS', '600000'],
   ])('rejects %s=%s with a message that names the variable', (name, value) => {
     const problems = problemsOf({ ...DEV_KEK, [name]: value });
     expect(problems).toHaveLength(1);

@@ -89,6 +89,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditQueueMaxRecords: r.int('AUDIT_QUEUE_MAX_RECORDS', 10_000, 100, 1_000_000),
     idempotencyKeyTtlSeconds: r.int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 7 * 86_400),
     redisUrl: parseRedisUrl(r),
+    authCache: {
+      maxEntries: r.int('AUTH_CACHE_MAX_ENTRIES', 10_000, 0, 1_000_000),
+      // A ceiling only: every change to what an entry was read from drops it at once.
+      ttlMs: r.int('AUTH_CACHE_TTL_MS', 30_000, 100, 300_000),
+    },
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -1,3 +1,4 @@
+import type { ClientBase } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/app-config';
 import { ENTITIES, MIGRATIONS } from './schema';
@@ -10,6 +11,7 @@ export function buildDataSourceOptions(
   db: DatabaseConfig,
   url: string,
   embedded: boolean,
+  onConnect?: (client: ClientBase) => Promise<void>,
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -31,6 +33,8 @@ export function buildDataSourceOptions(
       statement_timeout: db.statementTimeoutMs,
       idle_in_transaction_session_timeout: db.statementTimeoutMs * 2,
       application_name: 'weather-api',
+      // pg-pool awaits it before a new connection is first used (the auth change feed LISTENs).
+      onConnect,
     },
     logging: false,
   };

@@ -1,3 +1,4 @@
+import type { ClientBase } from 'pg';
 import { DataSource, Migration } from 'typeorm';
 import { StartupError, redactUrl } from '../common/startup-error';
 import { DatabaseConfig } from '../config/app-config';
@@ -10,11 +11,19 @@ import { LOCK_KEYS, withAdvisoryLock } from './advisory-lock';
  * embedded PGlite when it is unset. Fails within the connect timeout with a clear message,
  * rather than letting a retry loop hang the start.
  */
-export async function openDataSource(db: DatabaseConfig): Promise<DataSource> {
+export async function openDataSource(
+  db: DatabaseConfig,
+  onConnect?: (client: ClientBase) => Promise<void>,
+): Promise<DataSource> {
   const embedded =
     db.url === undefined ? await EmbeddedPostgres.start(db.pgliteDataDir) : undefined;
   const dataSource = new ManagedDataSource(
-    buildDataSourceOptions(db, embedded?.url ?? (db.url as string), embedded !== undefined),
+    buildDataSourceOptions(
+      db,
+      embedded?.url ?? (db.url as string),
+      embedded !== undefined,
+      onConnect,
+    ),
     embedded,
   );
   try {

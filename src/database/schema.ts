@@ -5,6 +5,7 @@ import { ApiKeyResourceBinding1763900300000 } from '../../migrations/17639003000
 import { SigningKeys1763900400000 } from '../../migrations/1763900400000-signing-keys';
 import { MfaAndSessions1763900600000 } from '../../migrations/1763900600000-mfa-and-sessions';
 import { IdempotencyKeys1763900800000 } from '../../migrations/1763900800000-idempotency-keys';
+import { AuthChangeNotify1763900900000 } from '../../migrations/1763900900000-auth-change-notify';
 import { AuditLogEntry } from '../security/audit/audit-log.entity';
 import { ApiKey } from '../security/api-key/api-key.entity';
 import { AuthSession } from '../security/jwt/auth-session.entity';
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   SigningKeys1763900400000,
   MfaAndSessions1763900600000,
   IdempotencyKeys1763900800000,
+  AuthChangeNotify1763900900000,
 ];

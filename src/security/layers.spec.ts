@@ -166,6 +166,8 @@ const ROUTE_DECLARATIONS = [
   'security/audit/keep-changes',
   'security/throttling/rate-limit-flow.decorator',
 ];
+/** The two authentication layers may keep what they read per request in the host's cache. */
+const PRINCIPAL_CACHE = 'common/principal-cache/principal-cache';
 const ALLOW_LIST: Record<string, string[]> = {
   headers: ['common/options/'],
   validation: ['common/problem-details/'],
@@ -191,8 +193,16 @@ const ALLOW_LIST: Record<string, string[]> = {
     ...ROUTE_DECLARATIONS,
     'security/authorization/unauthenticated.problem',
     'users/',
+    PRINCIPAL_CACHE,
   ],
-  'api-key': [...SHARED, ...TRANSACTIONS, ...POLICY, ...ROUTE_DECLARATIONS, 'users/user.entity'],
+  'api-key': [
+    ...SHARED,
+    ...TRANSACTIONS,
+    ...POLICY,
+    ...ROUTE_DECLARATIONS,
+    'users/user.entity',
+    PRINCIPAL_CACHE,
+  ],
   // A second factor on top of the JWT layer's sessions: it starts them (TokenService) and
   // records step-ups on them, and provides the step-up policy the authorization guard applies.
   mfa: [

@@ -16,6 +16,8 @@
  * Environment: BENCH_DURATION (s per target per round, 10), BENCH_ROUNDS (3), BENCH_WARMUP (s,
  * 2), BENCH_CONNECTIONS (10), BENCH_ONLY (a regular expression on target names),
  * BENCH_JSON (dist/bench/results.json), BENCH_LOG_LEVEL (the app's LOG_LEVEL, warn),
+ * BENCH_COMPARE_CACHE=1 (also run each database's app with the principal cache off, its routes
+ * named "... no cache", to compare within one run),
  * DATABASE_URL (a server where this run may create and drop a database).
  * Exits non-zero when any target answered anything but 2xx or had connection errors.
  * Benchmarks measure; no test asserts a time.
@@ -71,9 +73,9 @@ async function startFloors(only) {
   return targets;
 }
 
-function appTargets(app, database) {
+function appTargets(app, database, suffix = '') {
   return app.routes.map((route) => ({
-    name: route.name,
+    name: `${route.name}${suffix}`,
     database,
     server: app.server,
     route,
@@ -127,6 +129,11 @@ async function main() {
         const app = await startAppTarget(database);
         closers.push(app.close);
         targets.push(...appTargets(app, database));
+        if (process.env.BENCH_COMPARE_CACHE === '1') {
+          const uncached = await startAppTarget(database, { AUTH_CACHE_MAX_ENTRIES: '0' });
+          closers.push(uncached.close);
+          targets.push(...appTargets(uncached, database, ', no cache'));
+        }
       }
     }
     const chosen = targets.filter((t) => !settings.only || settings.only.test(t.name));

@@ -46,7 +46,10 @@ async function main() {
     const redis = await startRedis(dir);
     cleanups.push(() => redis.stop());
     const certificate = makeCertificate(dir);
-    const admin = { email: `admin-${randomUUID()}@cluster.test`, password: randomBytes(18).toString('base64url') };
+    const admin = {
+      email: `admin-${randomUUID()}@cluster.test`,
+      password: randomBytes(18).toString('base64url'),
+    };
     const env = {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
@@ -71,33 +74,65 @@ async function main() {
     };
     const a = new Instance('A', await freePort(), env);
     const b = new Instance('B', await freePort(), env);
-    cleanups.push(() => b.kill(), () => a.kill());
+    cleanups.push(
+      () => b.kill(),
+      () => a.kill(),
+    );
     // Both at once on an empty database: the migration lock makes them take turns.
     await Promise.all([a.start(), b.start()]);
     const [{ runs }] = await db.query('SELECT count(*)::int AS runs FROM migrations');
-    const [{ distinct }] = await db.query('SELECT count(DISTINCT name)::int AS distinct FROM migrations');
-    check('two instances started together on an empty database; each migration ran once', runs === distinct, `${runs} rows`);
+    const [{ distinct }] = await db.query(
+      'SELECT count(DISTINCT name)::int AS distinct FROM migrations',
+    );
+    check(
+      'two instances started together on an empty database; each migration ran once',
+      runs === distinct,
+      `${runs} rows`,
+    );
 
     const upstreams = [a, b].map((i) => `127.0.0.1:${i.port}`);
-    const proxy = await startNginx(join(dir, 'nginx'), { upstreams, certificate, bindAddress: PROXY_ADDRESS, failTimeoutMs: PROXY_FAIL_TIMEOUT_MS });
+    const proxy = await startNginx(join(dir, 'nginx'), {
+      upstreams,
+      certificate,
+      bindAddress: PROXY_ADDRESS,
+      failTimeoutMs: PROXY_FAIL_TIMEOUT_MS,
+    });
     cleanups.push(() => proxy.stop());
-    const proxyOne = await startNginx(join(dir, 'nginx-one'), { upstreams: upstreams.slice(0, 1), certificate, bindAddress: PROXY_ADDRESS, failTimeoutMs: PROXY_FAIL_TIMEOUT_MS });
+    const proxyOne = await startNginx(join(dir, 'nginx-one'), {
+      upstreams: upstreams.slice(0, 1),
+      certificate,
+      bindAddress: PROXY_ADDRESS,
+      failTimeoutMs: PROXY_FAIL_TIMEOUT_MS,
+    });
     cleanups.push(() => proxyOne.stop());
 
-    const viaProxy = (method, path, options = {}) => send(proxy.base, method, path, { ca: certificate.ca, ...options });
+    const viaProxy = (method, path, options = {}) =>
+      send(proxy.base, method, path, { ca: certificate.ca, ...options });
     const signIn = async (base, user, options = {}) => {
       const body = { email: user.email, password: user.password };
-      const res = await send(base, 'POST', '/v1/auth/login', { ca: certificate.ca, body, ...options });
-      if (res.status !== 200) throw new Error(`login ${user.email}: ${res.status} ${JSON.stringify(res.body)}`);
+      const res = await send(base, 'POST', '/v1/auth/login', {
+        ca: certificate.ca,
+        body,
+        ...options,
+      });
+      if (res.status !== 200)
+        throw new Error(`login ${user.email}: ${res.status} ${JSON.stringify(res.body)}`);
       return { authorization: `Bearer ${res.body.accessToken}` };
     };
     const adminAuth = await signIn(proxy.base, admin);
     const newUser = async (role) => {
-      const user = { email: `${role}-${randomUUID()}@cluster.test`, password: randomBytes(18).toString('base64url') };
+      const user = {
+        email: `${role}-${randomUUID()}@cluster.test`,
+        password: randomBytes(18).toString('base64url'),
+      };
       const created = await viaProxy('POST', '/v1/auth/register', { body: user });
-      if (created.status !== 201) throw new Error(`register: ${created.status} ${JSON.stringify(created.body)}`);
+      if (created.status !== 201)
+        throw new Error(`register: ${created.status} ${JSON.stringify(created.body)}`);
       if (role !== 'viewer') {
-        const patched = await viaProxy('PATCH', `/v1/users/${created.body.id}`, { headers: adminAuth, body: { role } });
+        const patched = await viaProxy('PATCH', `/v1/users/${created.body.id}`, {
+          headers: adminAuth,
+          body: { role },
+        });
         if (patched.status !== 200) throw new Error(`grant ${role}: ${patched.status}`);
       }
       return { ...user, id: created.body.id };
@@ -108,23 +143,45 @@ async function main() {
     await revocation({ a, b, signIn, newUser, adminAuth, certificate });
     const station = await viaProxy('POST', '/v1/stations', {
       headers: adminAuth,
-      body: { code: `CL_${randomBytes(3).toString('hex').toUpperCase()}`, name: 'Cluster', latitude: 1, longitude: 2, elevationM: 3, timezone: 'UTC' },
+      body: {
+        code: `CL_${randomBytes(3).toString('hex').toUpperCase()}`,
+        name: 'Cluster',
+        latitude: 1,
+        longitude: 2,
+        elevationM: 3,
+        timezone: 'UTC',
+      },
     });
     if (station.status !== 201) throw new Error(`station: ${station.status}`);
     await killUnderLoad({ viaProxy, adminAuth, stationId: station.body.id, db, b });
-    await rollingRestart({ viaProxy, adminAuth, stationId: station.body.id, db, instances: [a, b] });
+    await rollingRestart({
+      viaProxy,
+      adminAuth,
+      stationId: station.body.id,
+      db,
+      instances: [a, b],
+    });
     if (results.some((r) => !r.ok)) {
-      console.log(`nginx error log (last lines):\n${proxy.errorLog().split('\n').slice(-15).join('\n')}`);
+      console.log(
+        `nginx error log (last lines):\n${proxy.errorLog().split('\n').slice(-15).join('\n')}`,
+      );
     }
     await idempotentRetry({ a, b, adminAuth, stationId: station.body.id, db });
     for (const instance of [a, b]) {
-      const verify = await send(instance.base, 'GET', '/v1/audit-logs/verify', { headers: adminAuth });
-      check(`audit chain valid, read on ${instance.name}, after writes through both`, verify.status === 200 && verify.body.valid === true, `${verify.body?.checked} records`);
+      const verify = await send(instance.base, 'GET', '/v1/audit-logs/verify', {
+        headers: adminAuth,
+      });
+      check(
+        `audit chain valid, read on ${instance.name}, after writes through both`,
+        verify.status === 200 && verify.body.valid === true,
+        `${verify.body?.checked} records`,
+      );
     }
     await throughput({ proxy, proxyOne, certificate, adminAuth, stationId: station.body.id });
   } finally {
     closeAgents();
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => console.error(`cleanup: ${e.message}`));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((e) => console.error(`cleanup: ${e.message}`));
     rmSync(dir, { recursive: true, force: true });
   }
   printTable();
@@ -145,19 +202,45 @@ async function exactLimit(viaProxy, signIn, proxy, newUser) {
   }
   const accepted = statuses.filter((s) => s === 200).length;
   const limited = statuses.filter((s) => s === 429).length;
-  check(`a per-user limit of ${VIEWER_LIMIT} is exact across both instances`, accepted === VIEWER_LIMIT && limited === 10 && retryAfter, `${accepted} accepted, ${limited} x 429 with Retry-After`);
+  check(
+    `a per-user limit of ${VIEWER_LIMIT} is exact across both instances`,
+    accepted === VIEWER_LIMIT && limited === 10 && retryAfter,
+    `${accepted} accepted, ${limited} x 429 with Retry-After`,
+  );
 }
 
 async function forwardedFor({ viaProxy, proxy, a, db, certificate, adminAuth }) {
   const code = `XF_${randomBytes(3).toString('hex').toUpperCase()}`;
   const body = { code, name: 'XFF', latitude: 1, longitude: 2, elevationM: 3, timezone: 'UTC' };
-  const created = await viaProxy('POST', '/v1/stations', { headers: { ...adminAuth, 'x-forwarded-for': '203.0.113.7' }, body, localAddress: '127.0.0.2' });
-  const [row] = await db.query(`SELECT client_ip FROM audit_log WHERE action = 'station.created' AND resource_id = $1`, [created.body?.id]);
-  check("the audit IP is the proxy's X-Forwarded-For (the client's address), never the client's own header", row?.client_ip === '127.0.0.2', `recorded ${row?.client_ip}`);
+  const created = await viaProxy('POST', '/v1/stations', {
+    headers: { ...adminAuth, 'x-forwarded-for': '203.0.113.7' },
+    body,
+    localAddress: '127.0.0.2',
+  });
+  const [row] = await db.query(
+    `SELECT client_ip FROM audit_log WHERE action = 'station.created' AND resource_id = $1`,
+    [created.body?.id],
+  );
+  check(
+    "the audit IP is the proxy's X-Forwarded-For (the client's address), never the client's own header",
+    row?.client_ip === '127.0.0.2',
+    `recorded ${row?.client_ip}`,
+  );
 
-  const direct = await send(a.base, 'POST', '/v1/stations', { headers: { ...adminAuth, 'x-forwarded-for': '198.51.100.1' }, body: { ...body, code: `${code}D` }, localAddress: '127.0.0.5' });
-  const [directRow] = await db.query(`SELECT client_ip FROM audit_log WHERE action = 'station.created' AND resource_id = $1`, [direct.body?.id]);
-  check('a client that bypasses the proxy cannot set its IP either (untrusted hop)', directRow?.client_ip === '127.0.0.5', `recorded ${directRow?.client_ip}`);
+  const direct = await send(a.base, 'POST', '/v1/stations', {
+    headers: { ...adminAuth, 'x-forwarded-for': '198.51.100.1' },
+    body: { ...body, code: `${code}D` },
+    localAddress: '127.0.0.5',
+  });
+  const [directRow] = await db.query(
+    `SELECT client_ip FROM audit_log WHERE action = 'station.created' AND resource_id = $1`,
+    [direct.body?.id],
+  );
+  check(
+    'a client that bypasses the proxy cannot set its IP either (untrusted hop)',
+    directRow?.client_ip === '127.0.0.5',
+    `recorded ${directRow?.client_ip}`,
+  );
 
   const attempt = (localAddress, i) =>
     send(proxy.base, 'POST', '/v1/auth/login', {
@@ -167,11 +250,20 @@ async function forwardedFor({ viaProxy, proxy, a, db, certificate, adminAuth }) 
       body: { email: `nobody-${i}@cluster.test`, password: 'wrong-password-123' },
     });
   const statuses = [];
-  for (let i = 0; i < LOGIN_IP_LIMIT + 3; i += 1) statuses.push((await attempt('127.0.0.3', i)).status);
+  for (let i = 0; i < LOGIN_IP_LIMIT + 3; i += 1)
+    statuses.push((await attempt('127.0.0.3', i)).status);
   const limited = statuses.filter((s) => s === 429).length;
-  check('a spoofed X-Forwarded-For does not give a client a new login budget', limited === 3, `${statuses.filter((s) => s === 401).length} x 401 then ${limited} x 429`);
+  check(
+    'a spoofed X-Forwarded-For does not give a client a new login budget',
+    limited === 3,
+    `${statuses.filter((s) => s === 401).length} x 401 then ${limited} x 429`,
+  );
   const other = await attempt('127.0.0.4', 999);
-  check("another client address (as the proxy reports it) has its own budget", other.status === 401, `status ${other.status}`);
+  check(
+    'another client address (as the proxy reports it) has its own budget',
+    other.status === 401,
+    `status ${other.status}`,
+  );
 }
 
 /** A change made through A must be refused on B at once (polled for at most 100 ms). */
@@ -186,7 +278,12 @@ async function refusedOnB(b, request, refusedStatus) {
 
 async function revocation({ a, b, signIn, newUser, adminAuth }) {
   const me = (auth) => (instance) => send(instance.base, 'GET', '/v1/auth/me', { headers: auth });
-  const report = (name, before, ms) => check(`${name} on A is refused on B at once`, before === 200 && ms >= 0, ms >= 0 ? `${ms} ms` : `B still answered ${-ms}`);
+  const report = (name, before, ms) =>
+    check(
+      `${name} on A is refused on B at once`,
+      before === 200 && ms >= 0,
+      ms >= 0 ? `${ms} ms` : `B still answered ${-ms}`,
+    );
 
   const person = await newUser('viewer');
   const auth = await signIn(a.base, person);
@@ -194,7 +291,10 @@ async function revocation({ a, b, signIn, newUser, adminAuth }) {
   await send(a.base, 'POST', '/v1/auth/logout', { headers: auth });
   report('logout', before, await refusedOnB(b, me(auth), 401));
 
-  const key = await send(a.base, 'POST', '/v1/api-keys', { headers: adminAuth, body: { name: 'cluster', scopes: ['stations:read'] } });
+  const key = await send(a.base, 'POST', '/v1/api-keys', {
+    headers: adminAuth,
+    body: { name: 'cluster', scopes: ['stations:read'] },
+  });
   const keyAuth = { 'x-api-key': key.body.key };
   const list = (instance) => send(instance.base, 'GET', '/v1/stations', { headers: keyAuth });
   const keyBefore = (await list(b)).status;
@@ -204,7 +304,10 @@ async function revocation({ a, b, signIn, newUser, adminAuth }) {
   const victim = await newUser('viewer');
   const victimAuth = await signIn(a.base, victim);
   const victimBefore = (await me(victimAuth)(b)).status;
-  await send(a.base, 'PATCH', `/v1/users/${victim.id}`, { headers: adminAuth, body: { disabled: true } });
+  await send(a.base, 'PATCH', `/v1/users/${victim.id}`, {
+    headers: adminAuth,
+    body: { disabled: true },
+  });
   report('disabling a user', victimBefore, await refusedOnB(b, me(victimAuth), 401));
 
   const operator = await newUser('operator');
@@ -212,10 +315,20 @@ async function revocation({ a, b, signIn, newUser, adminAuth }) {
   const create = (instance) =>
     send(instance.base, 'POST', '/v1/stations', {
       headers: operatorAuth,
-      body: { code: `RC_${randomBytes(4).toString('hex').toUpperCase()}`, name: 'Role', latitude: 1, longitude: 2, elevationM: 3, timezone: 'UTC' },
+      body: {
+        code: `RC_${randomBytes(4).toString('hex').toUpperCase()}`,
+        name: 'Role',
+        latitude: 1,
+        longitude: 2,
+        elevationM: 3,
+        timezone: 'UTC',
+      },
     });
   const createBefore = (await create(b)).status === 201 ? 200 : 0;
-  await send(a.base, 'PATCH', `/v1/users/${operator.id}`, { headers: adminAuth, body: { role: 'viewer' } });
+  await send(a.base, 'PATCH', `/v1/users/${operator.id}`, {
+    headers: adminAuth,
+    body: { role: 'viewer' },
+  });
   report('a role change (operator to viewer)', createBefore, await refusedOnB(b, create, 403));
 }
 
@@ -233,8 +346,16 @@ function writeLoad(viaProxy, adminAuth, stationId) {
   const worker = async () => {
     while (running && Date.now() < deadline && answers.length < 20_000) {
       const body = nextObservation();
-      const res = await viaProxy('POST', `/v1/stations/${stationId}/observations`, { headers: adminAuth, body });
-      answers.push({ status: res.status, observedAt: body.observedAt, ms: res.ms, error: res.error });
+      const res = await viaProxy('POST', `/v1/stations/${stationId}/observations`, {
+        headers: adminAuth,
+        body,
+      });
+      answers.push({
+        status: res.status,
+        observedAt: body.observedAt,
+        ms: res.ms,
+        error: res.error,
+      });
     }
   };
   const done = Promise.all(Array.from({ length: LOAD_WORKERS }, worker));
@@ -249,14 +370,22 @@ function writeLoad(viaProxy, adminAuth, stationId) {
 }
 
 async function storedState(db, stationId) {
-  const rows = await db.query('SELECT observed_at FROM observations WHERE station_id = $1', [stationId]);
-  const [{ audited }] = await db.query(`SELECT coalesce(sum((details->>'count')::int), 0)::int AS audited FROM audit_log WHERE action = 'observations.ingested' AND resource_id = $1`, [stationId]);
+  const rows = await db.query('SELECT observed_at FROM observations WHERE station_id = $1', [
+    stationId,
+  ]);
+  const [{ audited }] = await db.query(
+    `SELECT coalesce(sum((details->>'count')::int), 0)::int AS audited FROM audit_log WHERE action = 'observations.ingested' AND resource_id = $1`,
+    [stationId],
+  );
   return { stored: new Set(rows.map((r) => new Date(r.observed_at).toISOString())), audited };
 }
 
 function summarize(name, answers, acked, stored) {
   const by = (test) => answers.filter((r) => test(r.status)).length;
-  const times = answers.filter((r) => r.status > 0).map((r) => r.ms).sort((x, y) => x - y);
+  const times = answers
+    .filter((r) => r.status > 0)
+    .map((r) => r.ms)
+    .sort((x, y) => x - y);
   table.push({
     name,
     requests: answers.length,
@@ -284,11 +413,25 @@ async function killUnderLoad({ viaProxy, adminAuth, stationId, db, b }) {
   const acked = answers.filter((r) => r.status === 201);
   const lost = acked.filter((r) => !after.stored.has(r.observedAt)).length;
   const stored = after.stored.size - before.stored.size;
-  const failedAfterKill = answers.slice(killedAt + LOAD_WORKERS).filter((r) => r.status !== 201).length;
+  const failedAfterKill = answers
+    .slice(killedAt + LOAD_WORKERS)
+    .filter((r) => r.status !== 201).length;
   summarize('kill -9 B under write load', answers, acked.length, stored);
-  check('kill -9 under load: every acknowledged write is stored', lost === 0, `${acked.length} acked, ${lost} lost`);
-  check('kill -9 under load: nothing half-written (every stored row has its audit record)', after.audited - before.audited === stored, `${stored} rows, ${after.audited - before.audited} audited`);
-  check('kill -9 under load: the proxy routes around the dead instance', failedAfterKill === 0 && acked.length > killedAt, `${answers.length - acked.length} failed, all in flight at the kill`);
+  check(
+    'kill -9 under load: every acknowledged write is stored',
+    lost === 0,
+    `${acked.length} acked, ${lost} lost`,
+  );
+  check(
+    'kill -9 under load: nothing half-written (every stored row has its audit record)',
+    after.audited - before.audited === stored,
+    `${stored} rows, ${after.audited - before.audited} audited`,
+  );
+  check(
+    'kill -9 under load: the proxy routes around the dead instance',
+    failedAfterKill === 0 && acked.length > killedAt,
+    `${answers.length - acked.length} failed, all in flight at the kill`,
+  );
 }
 
 async function rollingRestart({ viaProxy, adminAuth, stationId, db, instances }) {
@@ -309,28 +452,58 @@ async function rollingRestart({ viaProxy, adminAuth, stationId, db, instances })
   const stored = after.stored.size - before.stored.size;
   summarize('rolling restart (SIGTERM A, then B)', answers, acked.length, stored);
   const failures = answers.filter((r) => r.status !== 201);
-  check('rolling restart under load: zero failed requests', failures.length === 0, failures.length ? JSON.stringify(failures.slice(0, 3)) : `${answers.length} requests`);
-  check('rolling restart: every acknowledged write is stored, once', stored === acked.length && after.audited - before.audited === stored, `${acked.length} acked, ${stored} stored`);
+  check(
+    'rolling restart under load: zero failed requests',
+    failures.length === 0,
+    failures.length ? JSON.stringify(failures.slice(0, 3)) : `${answers.length} requests`,
+  );
+  check(
+    'rolling restart: every acknowledged write is stored, once',
+    stored === acked.length && after.audited - before.audited === stored,
+    `${acked.length} acked, ${stored} stored`,
+  );
 }
 
 async function idempotentRetry({ a, b, adminAuth, stationId, db }) {
   const batch = [nextObservation(), nextObservation(), nextObservation()];
   const key = randomUUID();
   const path = `/v1/stations/${stationId}/observations`;
-  const first = await send(a.base, 'POST', path, { headers: { ...adminAuth, 'idempotency-key': key }, body: batch });
-  const retry = await send(b.base, 'POST', path, { headers: { ...adminAuth, 'idempotency-key': key }, body: batch });
-  const rows = await db.query('SELECT count(*)::int AS n FROM observations WHERE station_id = $1 AND observed_at = ANY($2::timestamptz[])', [stationId, batch.map((o) => o.observedAt)]);
-  check('a batch retried on the other instance replays the first answer', first.status === 201 && retry.status === 201 && retry.headers['idempotent-replayed'] === 'true' && rows[0].n === 3, `${first.status}/${retry.status}, ${rows[0].n} rows`);
+  const first = await send(a.base, 'POST', path, {
+    headers: { ...adminAuth, 'idempotency-key': key },
+    body: batch,
+  });
+  const retry = await send(b.base, 'POST', path, {
+    headers: { ...adminAuth, 'idempotency-key': key },
+    body: batch,
+  });
+  const rows = await db.query(
+    'SELECT count(*)::int AS n FROM observations WHERE station_id = $1 AND observed_at = ANY($2::timestamptz[])',
+    [stationId, batch.map((o) => o.observedAt)],
+  );
+  check(
+    'a batch retried on the other instance replays the first answer',
+    first.status === 201 &&
+      retry.status === 201 &&
+      retry.headers['idempotent-replayed'] === 'true' &&
+      rows[0].n === 3,
+    `${first.status}/${retry.status}, ${rows[0].n} rows`,
+  );
 }
 
 async function throughput({ proxy, proxyOne, certificate, adminAuth, stationId }) {
-  for (const [name, target] of [['reads, one instance behind the proxy', proxyOne], ['reads, two instances behind the proxy', proxy]]) {
+  for (const [name, target] of [
+    ['reads, one instance behind the proxy', proxyOne],
+    ['reads, two instances behind the proxy', proxy],
+  ]) {
     const answers = [];
     const until = Date.now() + 4000;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (Date.now() < until) {
-          const res = await send(target.base, 'GET', `/v1/stations/${stationId}`, { ca: certificate.ca, headers: adminAuth });
+          const res = await send(target.base, 'GET', `/v1/stations/${stationId}`, {
+            ca: certificate.ca,
+            headers: adminAuth,
+          });
           answers.push({ status: res.status, ms: res.ms });
         }
       }),
@@ -342,8 +515,11 @@ async function throughput({ proxy, proxyOne, certificate, adminAuth, stationId }
 function printTable() {
   if (table.length === 0) return;
   const columns = Object.keys(table[0]);
-  const widths = columns.map((c) => Math.max(c.length, ...table.map((row) => String(row[c]).length)));
-  const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
+  const widths = columns.map((c) =>
+    Math.max(c.length, ...table.map((row) => String(row[c]).length)),
+  );
+  const line = (cells) =>
+    `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
   console.log(`\n${line(columns)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   for (const row of table) console.log(line(columns.map((c) => row[c])));
 }

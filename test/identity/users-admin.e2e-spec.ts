@@ -238,7 +238,12 @@ describe('the last admin (e2e): two admins demoting each other at once', () => {
     expectStatus(registered, 201);
     const id = (registered.body as { id: string }).id;
     expectStatus(await call(r, 'PATCH', `/v1/users/${id}`, by, { role: 'admin' }), 200);
-    return { id, auth: (await login(r, user)).auth };
+    const { auth } = await login(r, user);
+    // One request first, so both racers authenticate from the principal cache and meet in the
+    // service (the race under test): a cold check could wait behind the winner's commit and be
+    // refused earlier, at authentication.
+    expectStatus(await call(r, 'GET', '/v1/users', auth), 200);
+    return { id, auth };
   }
 
   it('-> one 200 and one 403: an enabled admin always remains, whether demoting or disabling (x4)', async () => {

@@ -1,4 +1,5 @@
 import { OptionProblems } from '../../common/options/option-problems';
+import { PrincipalCache } from '../../common/principal-cache/principal-cache';
 import type { ApiKeyBinding } from './api-key-binding';
 
 /** Settings of the API-key layer (see README "Settings"). */
@@ -14,6 +15,12 @@ export interface ApiKeyOptions {
    * key cannot be bound and a request that asks for it is a 400.
    */
   binding?: ApiKeyBinding;
+  /**
+   * Where authentication keeps the key records (and owner state) it read; the secret is still
+   * compared on every request. Only safe when every change to api_keys and users reaches it
+   * (the host's job: README "Revocation"). Unset: every request reads the database.
+   */
+  principalCache?: PrincipalCache;
 }
 
 /** Injection token of the options (here, not in the module definition: no import cycle). */
@@ -39,6 +46,9 @@ export function validateApiKeyOptions(options: ApiKeyOptions): void {
   }
   if (options.binding !== undefined && typeof options.binding?.assertMayBind !== 'function') {
     check.add('binding', 'must implement assertMayBind(caller, resourceId)');
+  }
+  if (options.principalCache !== undefined && !(options.principalCache instanceof PrincipalCache)) {
+    check.add('principalCache', 'must be a PrincipalCache if given');
   }
   check.throwIfAny();
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { IsNull, Repository } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
+import { PrincipalCache, authTag } from '../../common/principal-cache/principal-cache';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { assertCanManage } from '../authorization/ownership';
 import type { ApiKeyPrincipal, UserPrincipal } from '../authorization/principal';
@@ -31,20 +32,28 @@ export class ApiKeysService {
   /** When lastUsedAt was last written per key: at most one write a minute, not one a request. */
   private readonly lastUsedWrites = new Map<string, number>();
 
+  private readonly cache: PrincipalCache;
+
   constructor(
     private readonly tx: TransactionContext,
     @Inject(API_KEY_OPTIONS) private readonly options: ApiKeyOptions,
-  ) {}
+  ) {
+    this.cache = options.principalCache ?? PrincipalCache.disabled();
+  }
 
   private get keys(): Repository<ApiKey> {
     return this.tx.manager.getRepository(ApiKey);
   }
 
-  /** Verifies a presented key. Any failure is `null`; the caller answers one uniform 401. */
+  /**
+   * Verifies a presented key. Any failure is `null`; the caller answers one uniform 401. The
+   * record may come from the principal cache; the secret is compared with it on every request
+   * (SHA-256 and a constant-time compare: microseconds), so no secret is ever cached.
+   */
   async authenticate(raw: string): Promise<ApiKeyPrincipal | null> {
     const parsed = parseApiKey(raw);
     if (!parsed) return null;
-    const key = await this.findWithOwner(parsed.keyId);
+    const key = await this.findLive(parsed.keyId);
     if (!key || key.revokedAt || key.ownerDisabledAt) return null;
     const now = Date.now();
     if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
@@ -177,6 +186,32 @@ export class ApiKeysService {
 
   private getById(id: string): Promise<ApiKey> {
     return this.keys.findOneByOrFail({ id });
+  }
+
+  /**
+   * The key and its owner's state, from the principal cache when warm. Only live keys are
+   * cached (not revoked, owner enabled), until they expire; any change to the key (revoke,
+   * rotate, ...) or its owner (role, disable) drops the entry before that change's request
+   * answers. Unknown key ids are never cached: guessing them fills nothing.
+   */
+  private async findLive(keyId: string): Promise<KeyWithOwner | null> {
+    const cacheKey = `api_key:${keyId}`;
+    const cached = this.cache.get<KeyWithOwner>(cacheKey);
+    if (cached) return cached;
+    const ticket = this.cache.ticket();
+    const key = await this.findWithOwner(keyId);
+    if (key && !key.revokedAt && !key.ownerDisabledAt) {
+      this.cache.set(
+        cacheKey,
+        Object.freeze(key),
+        {
+          tags: [authTag.apiKey(keyId), authTag.user(key.ownerId)],
+          expiresAt: key.expiresAt?.getTime(),
+        },
+        ticket,
+      );
+    }
+    return key;
   }
 
   private async findWithOwner(keyId: string): Promise<KeyWithOwner | null> {

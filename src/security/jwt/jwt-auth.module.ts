@@ -10,6 +10,7 @@ import { JWT_KEYS_CHECKED, jwtKeyProvider } from './jwt-key.provider';
 import { JwksController } from './keys/jwks.controller';
 import { SigningKeyRing } from './keys/signing-key-ring.service';
 import { JwtStrategy } from './jwt.strategy';
+import { LiveSessions } from './live-sessions';
 import { TokenService } from './token.service';
 
 /**
@@ -43,6 +44,7 @@ import { TokenService } from './token.service';
       useFactory: (_checked: true, dataSource: DataSource, options: JwtAuthOptions) =>
         new SigningKeyRing(dataSource, options),
     },
+    LiveSessions,
     JwtStrategy,
     TokenService,
   ],

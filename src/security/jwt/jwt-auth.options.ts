@@ -1,4 +1,5 @@
 import { OptionProblems } from '../../common/options/option-problems';
+import { PrincipalCache } from '../../common/principal-cache/principal-cache';
 
 /** Settings of the JWT layer (see README "Settings"). */
 export interface JwtAuthOptions {
@@ -23,6 +24,12 @@ export interface JwtAuthOptions {
   accessTtlSeconds: number;
   /** Absolute lifetime of a session (its refresh-token family), in seconds; never extended. */
   refreshTtlSeconds: number;
+  /**
+   * Where the per-request session check keeps what it read. Only safe when every change to
+   * users, sessions and signing keys reaches it (the host's job: README "Revocation"). Unset:
+   * every request reads the database.
+   */
+  principalCache?: PrincipalCache;
 }
 
 /** Injection token of the options. */
@@ -43,6 +50,9 @@ export function validateJwtAuthOptions(options: JwtAuthOptions): void {
   const maxAge = options.jwksMaxAgeSeconds;
   if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0 && maxAge <= 86400)) {
     check.add('jwksMaxAgeSeconds', 'must be an integer from 0 to 86400 if given');
+  }
+  if (options.principalCache !== undefined && !(options.principalCache instanceof PrincipalCache)) {
+    check.add('principalCache', 'must be a PrincipalCache if given');
   }
   if (options.refreshTtlSeconds < options.accessTtlSeconds) {
     // A session that ends before its first access token does.

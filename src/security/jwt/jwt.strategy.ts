@@ -3,19 +3,12 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { DataSource } from 'typeorm';
-import type { Role } from '../../users/user.entity';
 import type { UserPrincipal } from '../authorization/principal';
 import { AccessTokenClaims, amrOf } from './access-token.claims';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
 import { CLOCK_SKEW_SECONDS, KID_PATTERN } from './keys/ring-key';
 import { SigningKeyRing } from './keys/signing-key-ring.service';
-
-interface LiveSessionRow {
-  role: Role;
-  mfa_at: Date | null;
-  mfa_enrolled: boolean;
-}
+import { LiveSessions } from './live-sessions';
 
 /** Header members that would let the token choose its own key: never honoured, refused. */
 const KEY_CHOOSING_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'];
@@ -27,14 +20,14 @@ const verifiedKid = new WeakMap<object, string>();
  * Access tokens from `Authorization: Bearer` only (no query string, no cookie). The key comes
  * from the ring by `kid` only, with the algorithm bound to that key (the header's `alg` must
  * match it); passport-jwt then checks the signature, exp, nbf, iss and aud; validate() checks
- * the token type, `iat`, and in one query that user, session and signing key are still alive.
+ * the token type, `iat`, and that user, session and signing key are still alive (LiveSessions).
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     private readonly ring: SigningKeyRing,
     @Inject(JWT_AUTH_OPTIONS) options: JwtAuthOptions,
-    private readonly dataSource: DataSource,
+    private readonly sessions: LiveSessions,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -82,36 +75,23 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
       return null;
     }
-    // One query: the user exists and is enabled, the session is neither revoked nor over, and
-    // the signing key is neither revoked nor removed: a revocation applies on every instance at
-    // once, whatever this instance has cached. (The HS256 key from the options is not in the
-    // table: changing the secret is what ends its tokens.)
-    const rows = await this.dataSource.query<LiveSessionRow[]>(
-      `SELECT u.role, s.mfa_at, u.mfa_enabled_at IS NOT NULL AS mfa_enrolled
-         FROM users u JOIN auth_sessions s ON s.user_id = u.id
-        WHERE u.id = $1 AND s.id = $2
-          AND u.disabled_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()
-          AND ($4 OR EXISTS (
-                SELECT 1 FROM signing_keys k
-                 WHERE k.kid = $3 AND k.state <> 'revoked'
-                   AND (k.verify_until IS NULL OR k.verify_until > now())))`,
-      [claims.sub, claims.sid, kid, this.ring.isOptionsKey(kid)],
-    );
-    const row = rows[0];
-    if (!row) return null;
+    // Checked on every request (one query, or none on a warm cache that every change to the
+    // user, session or key clears at once): a revocation applies on every instance at once.
+    const live = await this.sessions.check(claims.sub, claims.sid, kid);
+    if (live === undefined) return null;
     // The role and the MFA state come from the database, not the token: a demotion, a
     // step-up or a removed factor takes effect at once.
-    const mfaAt = row.mfa_at ? new Date(row.mfa_at).getTime() : null;
+    const { role, mfaAt, mfaEnrolled } = live;
     return {
       kind: 'user',
       userId: claims.sub,
-      role: row.role,
+      role,
       sessionId: claims.sid,
       tokenId: claims.jti,
       authentication: {
         amr: amrOf(mfaAt),
         mfaAt,
-        mfaEnrolled: row.mfa_enrolled === true,
+        mfaEnrolled,
       },
     };
   }

@@ -9,7 +9,10 @@ function agentFor(url, { ca, localAddress }) {
   const key = `${url.protocol}|${localAddress ?? ''}`;
   if (!agents.has(key)) {
     const options = { keepAlive: true, maxSockets: 64, localAddress };
-    agents.set(key, url.protocol === 'https:' ? new https.Agent({ ...options, ca }) : new http.Agent(options));
+    agents.set(
+      key,
+      url.protocol === 'https:' ? new https.Agent({ ...options, ca }) : new http.Agent(options),
+    );
   }
   return agents.get(key);
 }
@@ -18,7 +21,12 @@ function agentFor(url, { ca, localAddress }) {
  * One request; resolves with { status, headers, body (parsed JSON when it is JSON), ms } and never
  * rejects: a network error is status 0 with the error's code, so load loops can count it.
  */
-function send(base, method, path, { headers = {}, body, ca, localAddress, timeoutMs = 10_000 } = {}) {
+function send(
+  base,
+  method,
+  path,
+  { headers = {}, body, ca, localAddress, timeoutMs = 10_000 } = {},
+) {
   const url = new URL(path, base);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const started = process.hrtime.bigint();
@@ -30,7 +38,9 @@ function send(base, method, path, { headers = {}, body, ca, localAddress, timeou
         agent: agentFor(url, { ca, localAddress }),
         headers: {
           accept: 'application/json',
-          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': payload.length }
+            : {}),
           ...headers,
         },
         timeout: timeoutMs,
@@ -49,10 +59,14 @@ function send(base, method, path, { headers = {}, body, ca, localAddress, timeou
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
           resolve({ status: res.statusCode, headers: res.headers, body: parsed, ms });
         });
-        res.on('error', (error) => resolve({ status: 0, error: error.code ?? error.message, ms: 0 }));
+        res.on('error', (error) =>
+          resolve({ status: 0, error: error.code ?? error.message, ms: 0 }),
+        );
       },
     );
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', (error) => resolve({ status: 0, error: error.code ?? error.message, ms: 0 }));
     req.end(payload);
   });

@@ -31,10 +31,14 @@ class Instance {
     };
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);
-    await waitFor(`${this.name} ready`, async () => {
-      if (this.child.exitCode !== null) throw new Error(`${this.name} exited:\n${this.output}`);
-      return (await send(this.base, 'GET', '/health/ready')).status === 200;
-    }, 60_000).catch((error) => {
+    await waitFor(
+      `${this.name} ready`,
+      async () => {
+        if (this.child.exitCode !== null) throw new Error(`${this.name} exited:\n${this.output}`);
+        return (await send(this.base, 'GET', '/health/ready')).status === 200;
+      },
+      60_000,
+    ).catch((error) => {
       throw new Error(`${error.message}\n${this.output}`);
     });
   }
