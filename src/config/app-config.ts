@@ -77,6 +77,8 @@ export interface AppConfig {
   docsEnabled: boolean;
   seedDemoData: boolean;
   shutdownTimeoutMs: number;
+  /** Behind a proxy: how long shutdown lets the proxy close its idle keep-alive connections. */
+  shutdownIdleGraceMs: number;
   http: HttpServerLimits;
   auth: AuthConfig;
   mfa: MfaConfig;

@@ -61,6 +61,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     docsEnabled: r.bool('DOCS_ENABLED', !production),
     seedDemoData: r.bool('SEED_DEMO_DATA', nodeEnv === 'development'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
+    shutdownIdleGraceMs: r.int('SHUTDOWN_IDLE_GRACE_MS', 0, 0, 60000),
     http: loadHttpLimits(r),
     auth: loadAuthConfig(r, nodeEnv, devKeyFile({ url: databaseUrl, pgliteDataDir })),
     mfa: loadMfaConfig(

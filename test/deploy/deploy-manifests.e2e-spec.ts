@@ -110,6 +110,13 @@ describe('deploy/nginx/weather-api.conf.template', () => {
     expect(proxyLimit).toBeGreaterThan(kib(BODY_LIMIT));
   });
 
+  it('closes idle upstream connections before the app would, in service and in shutdown', () => {
+    const nginxIdleS = Number(/keepalive_timeout (\d+)s;\n\}/.exec(template)?.[1]);
+    const api = compose.services.api.environment as Record<string, string>;
+    expect(nginxIdleS * 1000).toBeLessThan(Number(api.SHUTDOWN_IDLE_GRACE_MS));
+    expect(nginxIdleS * 1000).toBeLessThan(5000); // HTTP_KEEP_ALIVE_TIMEOUT_MS's default
+  });
+
   it('terminates TLS 1.2+ only and never resends a POST by itself', () => {
     expect(template).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
     expect(template).not.toMatch(/proxy_next_upstream[^;]*non_idempotent/);

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from 
 import { AppLogger } from '../../logging/app-logger';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
+import * as net from 'node:net';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { InFlightRequests } from './in-flight-requests';
 
@@ -34,11 +35,24 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     );
     this.inFlight.beginClosing();
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-    // Stops accepting (and, since Node 19, closes idle keep-alive connections). Nest's own
-    // close of the server later finds it closed already, which it tolerates.
-    if (server?.listening) server.close();
-    server?.closeIdleConnections();
-    const drained = await this.inFlight.drain(budget);
+    const grace = Math.min(this.config.shutdownIdleGraceMs, budget);
+    const deadline = this.startedAt + budget;
+    if (server?.listening) {
+      // Stop accepting: a proxy's next connection goes to another instance. http.Server's own
+      // close() also closes idle keep-alive connections (Node 19+); behind a proxy that races
+      // the proxy reusing one for a POST it may not resend, so with a grace the connections
+      // stay open, each answers at most one more request (`Connection: close`), and the proxy
+      // closes the idle ones itself (its keepalive_timeout is shorter than the grace).
+      if (grace > 0) net.Server.prototype.close.call(server);
+      else server.close();
+    }
+    if (grace === 0) server?.closeIdleConnections();
+    let drained = await this.inFlight.drain(budget);
+    if (drained && grace > 0 && server) {
+      await untilNoConnections(server, Math.min(this.startedAt + grace, deadline));
+      drained = await this.inFlight.drain(Math.max(0, deadline - Date.now()));
+    }
+    this.inFlight.refuseNew();
     // Past the budget, or keep-alive sockets that went idle after their last answer: cut them,
     // so closing the server does not wait for clients.
     if (drained) server?.closeIdleConnections();
@@ -50,5 +64,16 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     if (this.startedAt === undefined) return;
     this.logger.log(`Shutdown finished in ${Date.now() - this.startedAt} ms`);
     await this.appLogger?.flush();
+  }
+}
+
+/** Resolves once the server has no open connection, or at `until` (epoch ms). */
+async function untilNoConnections(server: Server, until: number): Promise<void> {
+  while (Date.now() < until) {
+    const open = await new Promise<number>((resolve) =>
+      server.getConnections((error, count) => resolve(error ? 0 : count)),
+    );
+    if (open === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

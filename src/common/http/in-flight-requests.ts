@@ -16,7 +16,7 @@ export class InFlightRequests {
   private readonly open = new Set<ClosableResponse>();
   private waiters: Array<() => void> = [];
   private closingSince: number | undefined;
-  private drained = false;
+  private refusingSince: number | undefined;
 
   get current(): number {
     return this.open.size;
@@ -33,7 +33,12 @@ export class InFlightRequests {
    * connection is served (a proxy cannot resend a POST it already sent), and ends its connection.
    */
   get refusing(): boolean {
-    return this.closing && this.drained;
+    return this.refusingSince !== undefined;
+  }
+
+  /** From now on a request that still arrives is answered 503 (shutdown is about to close). */
+  refuseNew(): void {
+    this.refusingSince ??= Date.now();
   }
 
   started(response: ClosableResponse): void {
@@ -53,17 +58,14 @@ export class InFlightRequests {
   }
 
   /** Resolves when no request is in flight, or after timeoutMs; true if it drained. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    const drained =
-      this.open.size === 0 ||
-      (await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), timeoutMs);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      }));
-    this.drained = true;
-    return drained;
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.open.size === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 }
