@@ -1,9 +1,10 @@
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { INestApplication } from '@nestjs/common';
+import { AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import { AppLogger } from './logging/app-logger';
 import { AppModule, AppOptions } from './app.module';
 import { configureApp } from './app.setup';
 import { AppConfig } from './config/app-config';
+import { createHttpAdapter } from './common/http/http-adapter';
 
 /**
  * Builds the whole app, pipeline included. main.ts and every e2e test call this, so a test
@@ -12,8 +13,10 @@ import { AppConfig } from './config/app-config';
 export async function createApp(
   config: AppConfig,
   options: AppOptions = {},
-): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
+  // Fastify unless HTTP_ADAPTER=express: every layer and test runs on both.
+  adapter: AbstractHttpAdapter = createHttpAdapter(config),
+): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config, options), adapter, {
     // The JSON parser is registered by configureApp, after the content-type gate, with a limit.
     bodyParser: false,
     bufferLogs: true,

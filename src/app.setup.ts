@@ -1,4 +1,5 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { INestApplication } from '@nestjs/common';
+import { applyTrustProxy } from './common/http/http-adapter';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { BODY_LIMIT, installPlatformMiddleware } from './request-pipeline';
@@ -9,9 +10,10 @@ export { BODY_LIMIT };
  * The platform part of the app, shared by main.ts and every e2e test so that tests exercise
  * exactly what production runs. The request pipeline itself is in request-pipeline.ts.
  */
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
-  // Only the configured proxies may set the client IP through X-Forwarded-For.
-  app.set('trust proxy', config.trustProxy);
+export function configureApp(app: INestApplication, config: AppConfig): void {
+  // Only the configured proxies may set the client IP through X-Forwarded-For (on Fastify, the
+  // adapter was created with it).
+  applyTrustProxy(app.getHttpAdapter(), config);
   installPlatformMiddleware(app);
   // process.exit, not a re-raised signal: the 'exit' event is what makes pino write out the lines
   // it still buffers, the shutdown's own included (and a failed shutdown's error).

@@ -1,12 +1,12 @@
-import type { Provider } from '@nestjs/common';
+import type { INestApplication, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { InFlightRequests } from './common/http/in-flight-requests';
 import {
   inFlightMiddleware,
   requestIdMiddleware,
   requireJsonBody,
-} from './common/http/express-platform';
+} from './common/http/platform-middleware';
+import { BODY_LIMIT_BYTES, useJsonBodyParser } from './common/http/http-adapter';
 import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { HTTP_LOGGER, HttpLogger } from './logging/logging.module';
@@ -19,7 +19,8 @@ import { PreRoutingIpLimiter } from './security/throttling/pre-routing-ip.limite
 import { VALIDATION_PIPE } from './security/validation/validation.pipe';
 import { UsageInterceptor } from './usage/usage.interceptor';
 
-export const BODY_LIMIT = '100kb';
+/** 100 kB, on either adapter (HTTP_ADAPTER). */
+export const BODY_LIMIT = BODY_LIMIT_BYTES;
 
 /**
  * The whole request pipeline, in the order a request meets it. The README's diagram is this
@@ -28,19 +29,20 @@ export const BODY_LIMIT = '100kb';
  *
  *  0. Security headers and CORS (SecurityHeadersModule, installed while the app is created, so
  *     before everything below, and on every answer, a 413 or 404 too).
- *  1. Platform middleware, before routing: installPlatformMiddleware() below.
+ *  1. Platform middleware, before routing: installPlatformMiddleware() below. Node-level
+ *     `(req, res, next)` functions, so the same ones run on Express and on Fastify (middie).
  *  2. Module middleware: request arrival time (ApiKeyModule, for rotation compare-and-swap).
  *  3. Guards, interceptors, pipe and filter: REQUEST_PIPELINE below.
  */
-export function installPlatformMiddleware(app: NestExpressApplication): void {
+export function installPlatformMiddleware(app: INestApplication): void {
   app.use(inFlightMiddleware(app.get(InFlightRequests))); // counted for a graceful shutdown
   app.use(requestIdMiddleware); // the server's own id: even a rejected request is traceable
   app.use(app.get<HttpLogger>(HTTP_LOGGER)); // one access-log line per request
   // Per IP, before anything can refuse a request without routing it (415, 413, malformed
   // JSON, 404): floods of those are limited too.
   app.use(app.get(PreRoutingIpLimiter).middleware);
-  app.use(requireJsonBody); // 415 for a body that is not UTF-8 JSON
-  app.useBodyParser('json', { limit: BODY_LIMIT, strict: true }); // 413 past the limit
+  app.use(requireJsonBody); // 415 for a body that is not UTF-8, uncompressed JSON
+  useJsonBodyParser(app.getHttpAdapter()); // 413 past the limit, 400 if malformed
 }
 
 /**

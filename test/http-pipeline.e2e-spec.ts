@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { auditRows, flushAudit, waitForAuditOf } from './support/audit';
@@ -5,7 +6,7 @@ import { countRows } from './support/database';
 import { v1 } from './support/http';
 import { expectNoLeaks } from './support/leaks';
 import { ingest, observationBody } from './support/observations';
-import { PROBLEM_CONTENT_TYPE, expectProblem } from './support/problems';
+import { PROBLEM_CONTENT_TYPE, expectProblem, expectValidationProblem } from './support/problems';
 import { createStation, stationBody } from './support/stations';
 import { TEST_ADMIN, TestApp, startTestApp } from './support/test-app';
 
@@ -361,6 +362,55 @@ describe('HTTP pipeline (e2e)', () => {
     expectNoCorsGrant(preflight);
     expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
   });
+
+  // ---------------------------------------------------------------- the same on both adapters
+  // CI runs this file on Fastify (the default) and on Express (HTTP_ADAPTER=express): where the
+  // two frameworks differ by default, the app pins one answer.
+
+  it('refuses a compressed body with 415 before parsing (Express would inflate it, Fastify not)', async () => {
+    const before = await countRows(t, 'stations');
+    const res = await v1(t)
+      .post('/stations')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send(gzipSync(JSON.stringify(stationBody())));
+    expect(expectProblem(res, 415).detail).toBe('Request bodies must not be compressed.');
+    expectApiSecurityHeaders(res);
+    expect(await countRows(t, 'stations')).toBe(before);
+  });
+
+  it('reads an empty JSON body as no body (400 from validation, not a parser error)', async () => {
+    const res = await v1(t).post('/stations').set('Content-Type', 'application/json').send('');
+    expect(expectProblem(res, 400).type).not.toBe('urn:weather-api:problem:malformed-json');
+  });
+
+  it('answers a malformed URL with 400 problem+json and the API headers', async () => {
+    const res = await v1(t).get('/stations/%E0%A4%A');
+    expectProblem(res, 400);
+    expectApiSecurityHeaders(res);
+  });
+
+  it('routes /path/ as /path, and HEAD as GET without a body', async () => {
+    expect((await v1(t).get('/stations/')).status).toBe(200);
+    const head = await request(t.server).head('/health/live');
+    expect(head.status).toBe(200);
+    expect(head.text ?? '').toBe('');
+    expectApiSecurityHeaders(head);
+  });
+
+  it.each([
+    ['a repeated parameter (an array on both adapters)', 'code=AAA&code=BBB', ['code']],
+    ['a repeated parameter with brackets', 'code[]=AAA&code[]=BBB', ['code[]']],
+    ['a nested object (qs syntax)', 'name[$ne]=x', ['name[$ne]']],
+    ['a dotted nested object', 'name.length=5', ['name.length']],
+    ['an indexed array (qs syntax)', 'limit[0]=1', ['limit[0]']],
+  ])(
+    'refuses query parameter pollution: %s is a 400 naming the same field on both adapters',
+    async (_label, query, fields) => {
+      const res = await v1(t).get(`/stations?${query}`);
+      expect(expectValidationProblem(res)).toEqual(fields);
+    },
+  );
 
   // ---------------------------------------------------------------- no internals on failure
 

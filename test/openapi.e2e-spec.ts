@@ -1,6 +1,6 @@
 import request from 'supertest';
-import type { Express } from 'express';
 import { expectProblem } from './support/problems';
+import { servedRoutes } from './support/routes';
 import { TestApp, startTestApp } from './support/test-app';
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'options', 'head', 'trace'];
@@ -9,10 +9,6 @@ interface OpenApiDocument {
   openapi: string;
   paths: Record<string, Record<string, unknown>>;
   components: { securitySchemes?: Record<string, Record<string, unknown>> };
-}
-
-interface RouteLayer {
-  route?: { path: unknown; methods: Record<string, boolean> };
 }
 
 /**
@@ -26,18 +22,11 @@ describe('OpenAPI document (e2e)', () => {
   });
   afterAll(() => t.close());
 
-  /** "GET /v1/stations/{id}" for every API route Express has, in OpenAPI's path syntax. */
+  /** "GET /v1/stations/{id}" for every API route the platform serves, in OpenAPI's syntax. */
   function registeredRoutes(): string[] {
-    const express: Express = t.app.getHttpAdapter().getInstance();
-    const layers = (express.router as unknown as { stack: RouteLayer[] }).stack;
-    return layers.flatMap((layer) => {
-      const path = layer.route?.path;
-      if (typeof path !== 'string' || !/^\/(v1|health|\.well-known)(\/|$)/.test(path)) return [];
-      const openApiPath = path.replace(/:(\w+)/g, '{$1}');
-      return Object.keys(layer.route?.methods ?? {})
-        .filter((method) => HTTP_METHODS.includes(method))
-        .map((method) => `${method.toUpperCase()} ${openApiPath}`);
-    });
+    return servedRoutes(t)
+      .filter(({ path }) => /^\/(v1|health|\.well-known)(\/|$)/.test(path))
+      .map(({ method, path }) => `${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
   }
 
   function documentedRoutes(doc: OpenApiDocument): string[] {

@@ -5,7 +5,10 @@ import type { RateLimits } from '../security/throttling/throttling.options';
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** Express `trust proxy`: false (trust nothing), a hop count, or addresses/subnets/named ranges. */
+/** The HTTP framework under Nest: Fastify by default (about 5x Express's floor), Express on request. */
+export type HttpAdapterName = 'fastify' | 'express';
+
+/** Express `trust proxy` / Fastify `trustProxy`: false (trust nothing), a hop count, or addresses/subnets/named ranges. */
 export type TrustProxy = false | number | string[];
 
 export interface DatabaseConfig {
@@ -70,6 +73,8 @@ export interface AppConfig {
   nodeEnv: NodeEnv;
   host: string;
   port: number;
+  /** HTTP_ADAPTER: every layer runs on both; CI runs the whole suite on both. */
+  httpAdapter: HttpAdapterName;
   logLevel: LogLevel;
   database: DatabaseConfig;
   corsOrigins: string[];

@@ -52,6 +52,8 @@ describe('loadConfig', () => {
     ['PORT', '70000'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'verbose'],
+    ['HTTP_ADAPTER', 'koa'],
+    ['HTTP_ADAPTER', 'Express'],
     ['DATABASE_URL', 'mysql://x@y/z'],
     ['CORS_ORIGINS', 'https://app.example.com/path'],
     ['CORS_ORIGINS', '*'],
@@ -169,6 +171,12 @@ describe('loadConfig', () => {
     ]);
     expect(loadConfig({ ...DEV_KEK, TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ ...DEV_KEK, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+  });
+
+  it('runs on Fastify unless Express is asked for', () => {
+    expect(loadConfig({ ...DEV_KEK }).httpAdapter).toBe('fastify');
+    expect(loadConfig({ ...DEV_KEK, HTTP_ADAPTER: 'express' }).httpAdapter).toBe('express');
+    expect(loadConfig({ ...DEV_KEK, HTTP_ADAPTER: 'fastify' }).httpAdapter).toBe('fastify');
   });
 
   it('treats blank values as unset', () => {

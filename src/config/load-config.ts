@@ -1,5 +1,5 @@
 import { emailAddressProblem, normaliseEmail } from '../common/identity/email-address';
-import { AppConfig, LogLevel, MfaConfig, NodeEnv, TrustProxy } from './app-config';
+import { AppConfig, HttpAdapterName, LogLevel, MfaConfig, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 import { devKeyFile, loadKeyEncryptionKey, loadSecretKey } from './key-encryption-key';
 
@@ -13,6 +13,7 @@ const LOG_LEVELS: readonly LogLevel[] = [
   'trace',
   'silent',
 ];
+const HTTP_ADAPTERS: readonly HttpAdapterName[] = ['fastify', 'express'];
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 const IP_OR_CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)(\/\d{1,3})?$/;
 
@@ -46,6 +47,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // Loopback by default outside production: a development API should not face the network.
     host: r.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: r.int('PORT', 3000, 0, 65535),
+    httpAdapter: r.oneOf('HTTP_ADAPTER', HTTP_ADAPTERS, 'fastify'),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     database: {
       url: databaseUrl,

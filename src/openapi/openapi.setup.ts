@@ -6,6 +6,7 @@ import { ProblemDetails } from '../common/problem-details/problem-details';
 import { API_KEY_SCHEME, BEARER_SCHEME } from '../security/authorization/openapi-schemes';
 import { documentApiKeyScopes } from './api-key-scopes.openapi';
 import { applyApiConventions } from './openapi-conventions';
+import { withSwaggerUiAssets } from './swagger-ui-assets';
 
 export const DOCS_PATH = 'docs';
 
@@ -36,11 +37,13 @@ export function setupOpenApi(app: INestApplication): void {
     ),
     flowLimitsByOperationId(app),
   );
-  SwaggerModule.setup(DOCS_PATH, app, document, {
-    jsonDocumentUrl: `${DOCS_PATH}-json`,
-    yamlDocumentUrl: `${DOCS_PATH}-yaml`,
-    customSiteTitle: 'Weather API docs',
-  });
+  withSwaggerUiAssets(app, DOCS_PATH, () =>
+    SwaggerModule.setup(DOCS_PATH, app, document, {
+      jsonDocumentUrl: `${DOCS_PATH}-json`,
+      yamlDocumentUrl: `${DOCS_PATH}-yaml`,
+      customSiteTitle: 'Weather API docs',
+    }),
+  );
 }
 
 /**

@@ -93,12 +93,20 @@ describe('validation layer alone (e2e)', () => {
   let host: LayerApp;
 
   beforeAll(async () => {
-    host = await startLayerApp({
-      imports: [ValidationModule],
-      controllers: [DemoController],
-      // The host makes it its global pipe (this app: request-pipeline.ts).
-      providers: [{ provide: APP_PIPE, useExisting: VALIDATION_PIPE }],
-    });
+    host = await startLayerApp(
+      {
+        imports: [ValidationModule],
+        controllers: [DemoController],
+        // The host makes it its global pipe (this app: request-pipeline.ts).
+        providers: [{ provide: APP_PIPE, useExisting: VALIDATION_PIPE }],
+      },
+      {
+        // Fastify's own parser already refuses __proto__ and constructor.prototype keys; this host
+        // hands them on, as Express's parser (and this app's, on both adapters) does, so the
+        // tests below show what the layer itself refuses.
+        fastify: { onProtoPoisoning: 'ignore', onConstructorPoisoning: 'ignore' },
+      },
+    );
   });
 
   afterAll(async () => {

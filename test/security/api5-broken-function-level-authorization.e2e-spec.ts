@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { TEST_HTTP_ADAPTER } from '../support/http-adapter';
 import { CreatedKey, createKey } from '../support/api-keys';
 import { auditRowsEventually } from '../support/audit';
 import { expectUnchangedBy, query } from '../support/database';
@@ -183,15 +184,22 @@ describe('API5 callers reaching functions above their privilege (e2e)', () => {
 describe('API5 other verbs and other spellings of an admin path (e2e)', () => {
   it.each([
     ['HEAD /v1/users', () => request(t.server).head('/v1/users')],
-    [
-      'GET /V1/USERS (Express matches paths case-insensitively)',
-      () => request(t.server).get('/V1/USERS'),
-    ],
     ['GET /v1/users/ (trailing slash)', () => request(t.server).get('/v1/users/')],
-    ['GET /v1/Audit-Logs', () => request(t.server).get('/v1/Audit-Logs')],
   ])('%s as a viewer -> 403 (the same guarded handler)', async (_label, send) => {
     const res = await expectUnchangedBy(t, () => send().set(viewer.auth));
     expect(res.status).toBe(403);
+  });
+
+  // Express matches paths case-insensitively (the same guarded handler: 403); Fastify's router
+  // does not (no route: 404). Either way the other spelling never reaches the data.
+  const otherCase = TEST_HTTP_ADAPTER === 'express' ? 403 : 404;
+  it.each([
+    ['GET /V1/USERS', () => request(t.server).get('/V1/USERS')],
+    ['GET /v1/Audit-Logs', () => request(t.server).get('/v1/Audit-Logs')],
+  ])(`%s as a viewer -> ${otherCase} on this adapter`, async (_label, send) => {
+    const res = await expectUnchangedBy(t, () => send().set(viewer.auth));
+    expect(res.status).toBe(otherCase);
+    expect(res.text).not.toContain(operator.email);
   });
 
   it.each([

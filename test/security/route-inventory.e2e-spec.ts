@@ -7,7 +7,7 @@ import {
   openApiDocument,
   toOpenApiPath,
 } from '../support/openapi';
-import { concretePath, expressRoutes, registeredRoutes } from '../support/routes';
+import { concretePath, servedRoutes, registeredRoutes } from '../support/routes';
 import { login, signedInUser } from '../support/sign-in';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
 
@@ -53,7 +53,7 @@ afterAll(() => t.close());
 
 /** `GET /v1/stations/{id}`: Express routes in OpenAPI's spelling, without the docs' own. */
 function servedOperations(): string[] {
-  return expressRoutes(t)
+  return servedRoutes(t)
     .filter(({ path }) => !isWildcard(path) && !isDocs(path))
     .map(({ method, path }) => `${method} ${toOpenApiPath(path)}`);
 }
@@ -79,14 +79,14 @@ describe('route inventory: served = declared = documented (e2e)', () => {
   });
 
   it('every route is under /v1, except the health probes, the JWKS and the docs', () => {
-    const outside = expressRoutes(t)
+    const outside = servedRoutes(t)
       .filter(({ path }) => !isWildcard(path))
       .map(({ method, path }) => `${method} ${path}`)
       .filter((name) => !/^[A-Z]+ \/(v1|health)\//.test(name))
       .filter((name) => name !== 'GET /.well-known/jwks.json') // a well-known URI (RFC 8615)
       .filter((name) => !isDocs(name.split(' ')[1]));
     expect(outside).toEqual([]);
-    expect(expressRoutes(t).map((r) => `${r.method} ${r.path}`)).toEqual(
+    expect(servedRoutes(t).map((r) => `${r.method} ${r.path}`)).toEqual(
       expect.arrayContaining(DOCS_ROUTES),
     );
     for (const op of operations()) {
@@ -122,7 +122,7 @@ describe('route inventory: served = declared = documented (e2e)', () => {
   });
 
   it('the catch-all layers are pass-through middleware, not handlers: unknown paths are 404 for every method', async () => {
-    expect(expressRoutes(t).filter(({ path }) => isWildcard(path)).length).toBeGreaterThan(0);
+    expect(servedRoutes(t).filter(({ path }) => isWildcard(path)).length).toBeGreaterThan(0);
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
       for (const path of ['/nope', '/v1/nope', '/v1/stations/x/y/z', '/health']) {
         const res = await request(t.server)[method](path).set(t.auth);

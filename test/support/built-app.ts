@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { TEST_HTTP_ADAPTER } from './http-adapter';
 
 /** The built entry point: `npm test` builds first (pretest), so this is the code under test. */
 export const BUILT_MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
@@ -23,7 +24,8 @@ export function runBuiltApp(
     throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` (npm test does it first)`);
   }
   const child = spawn(process.execPath, [BUILT_MAIN], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // The adapter under test (HTTP_ADAPTER), unless the test sets its own.
+    env: { PATH: process.env.PATH ?? '', HTTP_ADAPTER: TEST_HTTP_ADAPTER, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -17,6 +17,7 @@ import type { Principal, UserPrincipal } from '../../src/security/authorization/
 import type { Role } from '../../src/users/user.entity';
 import { UNAUTHENTICATED_PROBLEM } from './problems';
 import { uniqueEmail } from './sign-in';
+import { FastifyOptions, readyToServe, testHttpAdapter } from './http-adapter';
 import { createTestDatabase } from './test-database';
 
 /**
@@ -35,7 +36,7 @@ export interface LayerApp {
 
 export async function startLayerApp(
   metadata: ModuleMetadata,
-  options: { database?: boolean } = {},
+  options: { database?: boolean; fastify?: FastifyOptions } = {},
 ): Promise<LayerApp> {
   const database = options.database ? await createTestDatabase() : undefined;
   const dataSource = database
@@ -62,8 +63,13 @@ export async function startLayerApp(
 
   let app: INestApplication;
   try {
-    app = await NestFactory.create(LayerHostModule, { logger: false, abortOnError: false });
+    // On HTTP_ADAPTER (Fastify by default): every layer runs on both adapters.
+    app = await NestFactory.create(LayerHostModule, testHttpAdapter(options.fastify), {
+      logger: false,
+      abortOnError: false,
+    });
     await app.init();
+    await readyToServe(app);
   } catch (error) {
     // A host that refuses to start (the "bad options" tests) leaves no database behind.
     await dataSource?.destroy();

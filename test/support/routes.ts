@@ -1,6 +1,12 @@
 import { INestApplication, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import {
+  AbstractHttpAdapter,
+  DiscoveryService,
+  MetadataScanner,
+  ModulesContainer,
+  Reflector,
+} from '@nestjs/core';
 import type { Express } from 'express';
 import { RoutePolicy, readPolicy } from '../../src/security/authorization/route-policy';
 import { HTTP_METHODS } from './openapi';
@@ -8,7 +14,7 @@ import type { TestApp } from './test-app';
 
 /**
  * The routes of the running app, read two ways: as Nest registered them (with the policy the
- * guards will read for each) and as Express serves them.
+ * guards will read for each) and as the HTTP platform (Express or Fastify) serves them.
  */
 
 export interface RegisteredRoute {
@@ -95,15 +101,52 @@ interface RouterLayer {
   route?: { path: unknown; methods: Record<string, boolean> };
 }
 
-/** `GET /v1/stations/:id` for every route in the Express router of the running app. */
-export function expressRoutes(t: TestApp): Array<{ method: string; path: string }> {
-  const express: Express = t.app.getHttpAdapter().getInstance();
-  const layers = (express.router as unknown as { stack: RouterLayer[] }).stack;
-  return layers.flatMap((layer) => {
-    const path = layer.route?.path;
-    if (typeof path !== 'string') return [];
-    return Object.keys(layer.route?.methods ?? {})
-      .filter((method) => HTTP_METHODS.includes(method) && method !== '_all')
-      .map((method) => ({ method: method.toUpperCase(), path }));
+export interface ServedRoute {
+  method: string;
+  path: string;
+}
+
+/**
+ * Records the routes the HTTP platform itself will serve (handlers added straight on it
+ * included, which Nest's guards never see), for `servedRoutes(t)`. Call on the adapter before
+ * the app is built: Fastify reports routes only as they are added (its onRoute hook), while
+ * Express's router is read when asked.
+ */
+export function recordServedRoutes(adapter: AbstractHttpAdapter): () => ServedRoute[] {
+  if (adapter.getType() === 'express') {
+    return () => {
+      const express: Express = adapter.getInstance();
+      const layers = (express.router as unknown as { stack: RouterLayer[] }).stack;
+      return layers.flatMap((layer) => {
+        const path = layer.route?.path;
+        if (typeof path !== 'string') return [];
+        return Object.keys(layer.route?.methods ?? {})
+          .filter((method) => HTTP_METHODS.includes(method) && method !== '_all')
+          .map((method) => ({ method: method.toUpperCase(), path }));
+      });
+    };
+  }
+  const routes: ServedRoute[] = [];
+  const fastify = adapter.getInstance<{
+    addHook(
+      name: 'onRoute',
+      hook: (route: { method: string | string[]; url: string }) => void,
+    ): unknown;
+  }>();
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, path: route.url });
   });
+  return () => {
+    // Fastify answers HEAD for every GET route by itself, as Express does without a route.
+    const gets = new Set(routes.filter((r) => r.method === 'GET').map((r) => r.path));
+    return routes.filter(
+      (r) =>
+        HTTP_METHODS.includes(r.method.toLowerCase()) && !(r.method === 'HEAD' && gets.has(r.path)),
+    );
+  };
+}
+
+/** `GET /v1/stations/:id` for every route the HTTP platform of the running app serves. */
+export function servedRoutes(t: TestApp): ServedRoute[] {
+  return t.servedRoutes();
 }

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
+import { createHttpAdapter } from '../../src/common/http/http-adapter';
 import type { AppOptions } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { Env } from '../../src/config/env-parsers';
 import { loadConfig } from '../../src/config/load-config';
+import { ServedRoute, recordServedRoutes } from './routes';
 import { login } from './sign-in';
+import { TEST_HTTP_ADAPTER, readyToServe } from './http-adapter';
 import { createTestDatabase } from './test-database';
 
 /** The first admin of every test app (BOOTSTRAP_ADMIN_*); a test-only, per-run password. */
@@ -29,11 +32,13 @@ export const GENEROUS_RATE_LIMITS: Env = {
 };
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: INestApplication;
   /** Pass to supertest: `request(t.server).get(...)`. */
   server: Server;
   config: AppConfig;
   dataSource: DataSource;
+  /** What the HTTP platform serves (see test/support/routes.ts). */
+  servedRoutes(): ServedRoute[];
   /**
    * Headers that authenticate as a full-rights caller on /v1 routes. Tests of the weather domain
    * send them on every /v1 request, so they keep testing the domain once authentication exists.
@@ -58,17 +63,22 @@ export async function startTestApp(env: Env = {}, options: AppOptions = {}): Pro
     BOOTSTRAP_ADMIN_PASSWORD: TEST_ADMIN.password,
     // Every test client is 127.0.0.1: generous limits here, tight ones where a test is about them.
     ...GENEROUS_RATE_LIMITS,
+    HTTP_ADAPTER: TEST_HTTP_ADAPTER,
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? database.url,
   });
-  const app = await createApp(config, options);
+  const adapter = createHttpAdapter(config);
+  const served = recordServedRoutes(adapter);
+  const app = await createApp(config, options, adapter);
   await app.init();
+  await readyToServe(app);
   const server: Server = app.getHttpServer();
   return {
     app,
     server,
     config,
     dataSource: app.get(DataSource),
+    servedRoutes: served,
     auth: config.auth.bootstrapAdmin
       ? (await login({ server }, config.auth.bootstrapAdmin)).auth
       : {},

@@ -20,12 +20,17 @@ export function safeClientRequestId(clientValue: unknown): string | undefined {
     : undefined;
 }
 
+/**
+ * The client's id, as the request-id middleware noted it: on the request itself on Express, on
+ * the raw request (which middleware sees) behind Fastify's request.
+ */
 export function clientRequestIdOf(request: object): string | null {
-  const id = (request as { clientRequestId?: unknown }).clientRequestId;
+  const req = request as { clientRequestId?: unknown; raw?: { clientRequestId?: unknown } };
+  const id = req.clientRequestId ?? req.raw?.clientRequestId;
   return typeof id === 'string' ? id : null;
 }
 
-/** Both Express (set by our middleware) and Fastify keep the id on `request.id`. */
+/** Both Express (set by our middleware) and Fastify (genReqId) keep the id on `request.id`. */
 export function requestIdOf(request: object): string {
   const id = (request as { id?: unknown }).id;
   return typeof id === 'string' ? id : 'unknown';

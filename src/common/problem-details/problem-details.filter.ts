@@ -98,13 +98,28 @@ function httpExceptionDetail(exception: HttpException, status: number): string {
   return exception.message;
 }
 
+/** Fastify's own request errors, named as Express's body-parser names the same failures. */
+const FASTIFY_ERROR_TYPES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'entity.too.large',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'entity.parse.failed',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'entity.parse.failed',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'media.unsupported',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.size.invalid',
+};
+
 /**
  * Errors raised by the HTTP platform's body parser: http-errors objects with a 4xx status and a
- * `type` such as `entity.too.large`. Their messages can echo parser internals; we write our own.
+ * `type` such as `entity.too.large` (Express), or FastifyErrors with a `code` and `statusCode`
+ * (Fastify). Their messages can echo parser internals; we write our own, the same on both.
  */
 function asHttpClientError(exception: unknown): ProblemBody | undefined {
   if (typeof exception !== 'object' || exception === null) return undefined;
-  const { status, type } = exception as { status?: unknown; type?: unknown };
+  const { code, statusCode } = exception as { code?: unknown; statusCode?: unknown };
+  const fastifyType = typeof code === 'string' ? FASTIFY_ERROR_TYPES[code] : undefined;
+  const { status, type } =
+    fastifyType === undefined
+      ? (exception as { status?: unknown; type?: unknown })
+      : { status: statusCode, type: fastifyType };
   if (typeof status !== 'number' || status < 400 || status > 499 || typeof type !== 'string') {
     return undefined;
   }
@@ -113,6 +128,7 @@ function asHttpClientError(exception: unknown): ProblemBody | undefined {
     'entity.parse.failed': [ProblemType.malformedJson, 'The request body is not valid JSON.'],
     'encoding.unsupported': [ProblemType.blank, 'The request body encoding is not supported.'],
     'charset.unsupported': [ProblemType.blank, 'The request body charset is not supported.'],
+    'media.unsupported': [ProblemType.blank, 'Request bodies must be application/json in UTF-8.'],
   };
   const [problemType, detail] = known[String(type)] ?? [
     ProblemType.blank,

@@ -18,9 +18,10 @@ export function buildCorsOptions(
   return {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
     credentials: false,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id'],
-    exposedHeaders: [...new Set([...ALWAYS_EXPOSED_HEADERS, ...exposedHeaders])],
+    // Joined here: Express's cors joins lists with ",", @fastify/cors with ", ".
+    methods: 'GET,POST,PATCH,DELETE',
+    allowedHeaders: 'Authorization,Content-Type,X-API-Key,X-Request-Id',
+    exposedHeaders: [...new Set([...ALWAYS_EXPOSED_HEADERS, ...exposedHeaders])].join(','),
     maxAge: 600,
   };
 }

@@ -47,12 +47,19 @@ export class SecurityHeadersInstaller implements OnModuleInit {
   }
 
   private install(adapter: AbstractHttpAdapter): void {
-    if (adapter.getType() !== 'express') {
+    const type = adapter.getType();
+    if (type !== 'express' && type !== 'fastify') {
       // A server without its headers would fail open: refuse to start instead.
-      throw new Error(`SecurityHeadersModule supports Express only, not ${adapter.getType()}`);
+      throw new Error(`SecurityHeadersModule supports Express and Fastify, not ${type}`);
     }
-    adapter.getInstance<{ disable(setting: string): void }>().disable('x-powered-by');
+    // Fastify sends no X-Powered-By; Express does unless told not to.
+    if (type === 'express') {
+      adapter.getInstance<{ disable(setting: string): void }>().disable('x-powered-by');
+    }
+    // Node-level middleware: Express runs it first in its stack; Fastify through @fastify/middie
+    // (registered by NestFactory.create before any provider is built), first among app.use().
     adapter.use(securityHeadersMiddleware(this.options.docsPath));
+    // Both adapters run CORS before any middleware (Fastify: @fastify/cors in an onRequest hook).
     adapter.enableCors(buildCorsOptions(this.options.corsOrigins, this.options.exposedHeaders));
   }
 }

@@ -70,7 +70,11 @@ export class PreRoutingIpLimiter {
   }
 }
 
-/** True when the pre-routing limiter already counted this request against its IP. */
+/**
+ * True when the pre-routing limiter already counted this request against its IP. The mark is on
+ * the request middleware saw: Express's request itself, or the raw one behind Fastify's.
+ */
 export function countedBeforeRouting(request: object): boolean {
-  return (request as RawRequest)[COUNTED] === true;
+  const req = request as RawRequest & { raw?: RawRequest };
+  return req[COUNTED] === true || req.raw?.[COUNTED] === true;
 }

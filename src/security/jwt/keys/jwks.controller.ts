@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { Public } from '../../authorization/policy.decorators';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from '../jwt-auth.options';
 import { DEFAULT_JWKS_MAX_AGE_SECONDS, SigningKeyRing } from './signing-key-ring.service';
@@ -14,6 +13,12 @@ class PublicJwk {
   kid!: string;
   @ApiProperty({ enum: ['ES256'] }) alg!: string;
   @ApiProperty({ enum: ['sig'] }) use!: string;
+}
+
+/** The part of the response used here: Express's `res` and Fastify's `reply` both have it. */
+interface HeaderWriter {
+  header(name: string, value: string): unknown;
+  type(contentType: string): unknown;
 }
 
 class JwksResponse {
@@ -37,10 +42,10 @@ export class JwksController {
   @Get('jwks.json')
   @ApiOperation({ summary: 'Public keys that verify access tokens (JWK Set, ES256)' })
   @ApiOkResponse({ type: JwksResponse })
-  async jwks(@Res({ passthrough: true }) res: Response): Promise<JwksResponse> {
+  async jwks(@Res({ passthrough: true }) res: HeaderWriter): Promise<JwksResponse> {
     const maxAge = this.options.jwksMaxAgeSeconds ?? DEFAULT_JWKS_MAX_AGE_SECONDS;
     // Public key material only: shared caches may keep it (the rest of the API is no-store).
-    res.setHeader('Cache-Control', `public, max-age=${maxAge}`);
+    res.header('Cache-Control', `public, max-age=${maxAge}`);
     res.type('application/jwk-set+json');
     return { keys: (await this.ring.publicJwks()) as unknown as PublicJwk[] };
   }
