@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { OpenApiDocument, documentedOperations, openApiDocument } from './support/openapi';
 import { bearerHeader } from './support/sign-in';
+import { SmtpSink, tokenIn } from './support/smtp-sink';
 import { TestApp, startTestApp } from './support/test-app';
 
 /**
@@ -12,11 +13,16 @@ import { TestApp, startTestApp } from './support/test-app';
 describe('OpenAPI request examples work as they are on the demo database (e2e)', () => {
   let t: TestApp;
   let doc: OpenApiDocument;
+  let sink: SmtpSink; // the newcomer's inbox (the dev outbox file, in a real start)
   beforeAll(async () => {
-    t = await startTestApp({ SEED_DEMO_DATA: 'true' });
+    sink = await SmtpSink.start();
+    t = await startTestApp({ SEED_DEMO_DATA: 'true', SMTP_URL: sink.url });
     doc = await openApiDocument(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await sink.close();
+  });
 
   const bodyOperations = () => documentedOperations(doc).filter((op) => op.operation.requestBody);
 
@@ -63,6 +69,13 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
       .data as Array<{ id: string }>;
 
     const [registered] = await run('POST /v1/auth/register');
+    const ada = (registered.body as { email: string }).email;
+    const mailedToken = async (count: number) => tokenIn(await sink.waitFor(ada, count));
+    const verifyToken = await mailedToken(1);
+    await run('POST /v1/auth/verify-email', {
+      body: (v) => ({ ...(v as object), token: verifyToken }),
+    });
+    await run('POST /v1/auth/verify-email/resend'); // verified already: 202, nothing sent
     const [signedIn] = await run('POST /v1/auth/login');
     const tokens = signedIn.body as { accessToken: string; refreshToken: string };
     const [refreshed] = await run('POST /v1/auth/refresh', {
@@ -75,6 +88,19 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
     await run('POST /v1/stations/{id}/observations', { auth: t.auth, id: tegel.id });
     await run('POST /v1/api-keys', { auth: t.auth });
     await run('PATCH /v1/users/{id}', { auth: t.auth, id: (registered.body as { id: string }).id });
+    await run('POST /v1/auth/password-reset/request');
+    const resetToken = await mailedToken(2);
+    await run('POST /v1/auth/password-reset/confirm', {
+      body: (v) => ({ ...(v as object), token: resetToken }),
+    });
+    // The reset ended every session: log in again with the new password, then move the address.
+    const again = await request(t.server)
+      .post('/v1/auth/login')
+      .send({ email: ada, password: 'a passphrase only Ada knows' })
+      .expect(200);
+    await run('POST /v1/auth/email', {
+      auth: bearerHeader((again.body as { accessToken: string }).accessToken),
+    });
 
     // A new operation with a body must be added above, with its example.
     expect([...tried].sort()).toEqual(

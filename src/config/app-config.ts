@@ -1,4 +1,6 @@
+import type { MailOptions } from '../mail/mail.options';
 import type { RateLimits } from '../security/throttling/throttling.options';
+import type { AccountsConfig } from './mail-config';
 
 /** The validated, typed configuration of one app instance. Built once by `loadConfig`. */
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -69,6 +71,10 @@ export interface AppConfig {
   auditQueueMaxRecords: number;
   /** Set: rate-limit counters are shared through Redis. Unset: in memory, per process. */
   redisUrl: string | undefined;
+  /** SMTP relay or development outbox, and the bounded send queue. */
+  mail: MailOptions;
+  /** E-mail verification and password reset. */
+  accounts: AccountsConfig;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -2,6 +2,7 @@ import { emailAddressProblem, normaliseEmail } from '../common/identity/email-ad
 import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 import { devKeyFile, loadKeyEncryptionKey } from './key-encryption-key';
+import { loadMailConfig } from './mail-config';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -41,11 +42,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const pgliteDataDir = r.string('PGLITE_DATA_DIR', './data/pglite');
+  const port = r.int('PORT', 3000, 0, 65535);
+  const auth = loadAuthConfig(r, nodeEnv, devKeyFile({ url: databaseUrl, pgliteDataDir }));
   const config: AppConfig = {
     nodeEnv,
     // Loopback by default outside production: a development API should not face the network.
     host: r.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
-    port: r.int('PORT', 3000, 0, 65535),
+    port,
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     database: {
       url: databaseUrl,
@@ -61,7 +64,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemoData: r.bool('SEED_DEMO_DATA', nodeEnv === 'development'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
     http: loadHttpLimits(r),
-    auth: loadAuthConfig(r, nodeEnv, devKeyFile({ url: databaseUrl, pgliteDataDir })),
+    auth,
+    ...loadMailConfig(r, nodeEnv, port, auth.registrationEnabled),
     rateLimits: {
       perIpPerMinute: r.int('RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
       perRolePerMinute: {

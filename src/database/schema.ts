@@ -3,6 +3,8 @@ import { InitialSchema1763900000000 } from '../../migrations/1763900000000-initi
 import { AuditAndUsage1763900200000 } from '../../migrations/1763900200000-audit-and-usage';
 import { ApiKeyResourceBinding1763900300000 } from '../../migrations/1763900300000-api-key-resource-binding';
 import { SigningKeys1763900400000 } from '../../migrations/1763900400000-signing-keys';
+import { AccountTokens1763900500000 } from '../../migrations/1763900500000-account-tokens';
+import { AccountToken } from '../security/accounts/account-token.entity';
 import { AuditLogEntry } from '../security/audit/audit-log.entity';
 import { ApiKey } from '../security/api-key/api-key.entity';
 import { AuthSession } from '../security/jwt/auth-session.entity';
@@ -24,6 +26,7 @@ export const ENTITIES = [
   RefreshToken,
   ApiKey,
   AuditLogEntry,
+  AccountToken,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -31,4 +34,5 @@ export const MIGRATIONS = [
   AuditAndUsage1763900200000,
   ApiKeyResourceBinding1763900300000,
   SigningKeys1763900400000,
+  AccountTokens1763900500000,
 ];

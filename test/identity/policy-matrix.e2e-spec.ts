@@ -12,6 +12,7 @@ import {
   me,
   newPassword,
   signedInUser,
+  uniqueEmail,
 } from '../support/sign-in';
 import { OwnedStation, createStation, stationBody } from '../support/stations';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
@@ -132,6 +133,9 @@ const ROUTES: Route[] = [
   { method: 'POST', route: '/v1/auth/change-password', fresh: 'user', path: () => '/v1/auth/change-password',
     body: ({ password }) => ({ currentPassword: password, newPassword: newPassword() }),
     expect: [401, 204, 204, 204, 204, 403, 403, 403, 403, 403] },
+  { method: 'POST', route: '/v1/auth/email', fresh: 'user', path: () => '/v1/auth/email',
+    body: ({ password }) => ({ email: uniqueEmail('moved'), password }),
+    expect: [401, 200, 200, 200, 200, 403, 403, 403, 403, 403] },
 ];
 
 const PEOPLE: Partial<Record<Caller, () => SignedInUser>> = {

@@ -1,4 +1,5 @@
 import { OptionProblems } from '../../common/options/option-problems';
+import type { User } from '../../users/user.entity';
 
 /**
  * What the login routes need from a rate limiter: an attempt counted per account before the
@@ -16,6 +17,8 @@ export interface AuthEndpointsOptions {
   registrationEnabled?: boolean;
   /** Required: without it, login and change-password would be open to guessing. */
   loginAttempts: LoginAttempts;
+  /** Runs after a registration, in its transaction (this app: mail the verification link). */
+  onRegistered?: (user: User) => Promise<void>;
 }
 
 export const AUTH_ENDPOINTS_OPTIONS = Symbol('AUTH_ENDPOINTS_OPTIONS');
@@ -25,6 +28,9 @@ export function validateAuthEndpointsOptions(options: AuthEndpointsOptions): voi
   check.optionalBoolean('registrationEnabled', options.registrationEnabled);
   if (typeof options.loginAttempts?.begin !== 'function') {
     check.add('loginAttempts', 'is required (e.g. the throttling layer’s LoginAttemptsLimiter)');
+  }
+  if (options.onRegistered !== undefined && typeof options.onRegistered !== 'function') {
+    check.add('onRegistered', 'must be a function if given');
   }
   check.throwIfAny();
 }
