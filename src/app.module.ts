@@ -36,6 +36,12 @@ import { UsersAdminModule } from './users/users-admin.module';
 import { WeatherModule } from './weather/weather.module';
 import { StationKeyBinding } from './weather/stations/station-key-binding';
 import { WEATHER_SCOPES } from './weather/weather-scopes';
+import { MailModule } from './mail/mail.module';
+import { MAIL_PORT, type MailPort } from './mail/mail.port';
+import { AccountsModule } from './security/accounts/accounts.module';
+import { EmailVerificationService } from './security/accounts/email-verification.service';
+import { COUNTER_STORAGE, type CounterStorage } from './security/throttling/counter-storage';
+import { TokenService } from './security/jwt/token.service';
 
 /** Wiring that is not configuration: tests use it to capture log output. */
 export interface AppOptions {
@@ -100,11 +106,40 @@ export class AppModule {
           }),
         }),
         AuthEndpointsModule.forRootAsync({
-          inject: [APP_CONFIG, LoginAttemptsLimiter, MfaService],
-          useFactory: (c: AppConfig, loginAttempts: LoginAttemptsLimiter, mfa: MfaService) => ({
+          inject: [APP_CONFIG, LoginAttemptsLimiter, MfaService, EmailVerificationService],
+          useFactory: (
+            c: AppConfig,
+            loginAttempts: LoginAttemptsLimiter,
+            mfa: MfaService,
+            verification: EmailVerificationService,
+          ) => ({
             registrationEnabled: c.auth.registrationEnabled,
             loginAttempts, // failed logins per account, from the throttling layer
             secondFactor: mfa, // TOTP, from the MFA layer
+            onRegistered: (user) => verification.send(user.email), // the verification link
+          }),
+        }),
+        MailModule.forRoot(config.mail),
+        AccountsModule.forRootAsync({
+          inject: [APP_CONFIG, MAIL_PORT, COUNTER_STORAGE, LoginAttemptsLimiter, TokenService],
+          useFactory: (
+            c: AppConfig,
+            mailer: MailPort,
+            counters: CounterStorage,
+            passwordAttempts: LoginAttemptsLimiter,
+            tokens: TokenService,
+          ) => ({
+            ...c.accounts,
+            mailer,
+            counters, // the rate-limit store: shared through Redis when it is configured
+            passwordAttempts,
+            sessions: {
+              revokeAllSessions: async (id) => {
+                await tokens.revokeAllSessions(id, 'password_changed');
+              },
+            },
+            // load-config refuses production without SMTP when a flow needs mail.
+            mailAvailable: c.mail.smtpUrl !== undefined || c.nodeEnv !== 'production',
           }),
         }),
         ApiKeyModule.forRootAsync({

@@ -13,6 +13,7 @@ import { HTTP_LOGGER, HttpLogger } from './logging/logging.module';
 import { AuditInterceptor } from './security/audit/audit.interceptor';
 import { AuthenticationGuard } from './security/authorization/authentication.guard';
 import { AuthorizationGuard } from './security/authorization/authorization.guard';
+import { UnverifiedAccountGuard } from './security/accounts/unverified-account.guard';
 import { ClientIpThrottlerGuard } from './security/throttling/client-ip-throttler.guard';
 import { IdentityThrottlerGuard } from './security/throttling/identity-throttler.guard';
 import { PreRoutingIpLimiter } from './security/throttling/pre-routing-ip.limiter';
@@ -53,6 +54,7 @@ export const REQUEST_PIPELINE: Provider[] = [
   { provide: APP_GUARD, useExisting: ClientIpThrottlerGuard }, // per IP, before anything else
   { provide: APP_GUARD, useExisting: AuthenticationGuard }, // who is calling (default deny)
   { provide: APP_GUARD, useExisting: AuthorizationGuard }, // may they call this route
+  { provide: APP_GUARD, useExisting: UnverifiedAccountGuard }, // unverified address: read-only
   { provide: APP_GUARD, useExisting: IdentityThrottlerGuard }, // per user / API key
   { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor }, // replays a retried create
   { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor }, // @Audited outcome, in its transaction

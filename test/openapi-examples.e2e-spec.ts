@@ -6,6 +6,7 @@ import {
   EXAMPLE_CREDENTIALS,
   EXAMPLE_PASSWORD_CHANGE,
 } from '../src/security/jwt/dto/request-examples';
+import { SmtpSink, tokenIn } from './support/smtp-sink';
 import { TestApp, startTestApp } from './support/test-app';
 
 /**
@@ -17,11 +18,16 @@ import { TestApp, startTestApp } from './support/test-app';
 describe('OpenAPI request examples work as they are on the demo database (e2e)', () => {
   let t: TestApp;
   let doc: OpenApiDocument;
+  let sink: SmtpSink; // the newcomer's inbox (the dev outbox file, in a real start)
   beforeAll(async () => {
-    t = await startTestApp({ SEED_DEMO_DATA: 'true' });
+    sink = await SmtpSink.start();
+    t = await startTestApp({ SEED_DEMO_DATA: 'true', SMTP_URL: sink.url });
     doc = await openApiDocument(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await sink.close();
+  });
 
   const bodyOperations = () => documentedOperations(doc).filter((op) => op.operation.requestBody);
 
@@ -72,6 +78,13 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
       .data as Array<{ id: string }>;
 
     const [registered] = await run('POST /v1/auth/register');
+    const ada = (registered.body as { email: string }).email;
+    const mailedToken = async (count: number) => tokenIn(await sink.waitFor(ada, count));
+    const verifyToken = await mailedToken(1);
+    await run('POST /v1/auth/verify-email', {
+      body: (v) => ({ ...(v as object), token: verifyToken }),
+    });
+    await run('POST /v1/auth/verify-email/resend'); // verified already: 202, nothing sent
     const [signedIn] = await run('POST /v1/auth/login');
     const tokens = signedIn.body as { accessToken: string; refreshToken: string };
     const [refreshed] = await run('POST /v1/auth/refresh', {
@@ -84,12 +97,14 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
     await run('POST /v1/stations/{id}/observations', { auth: t.auth, id: tegel.id });
     await run('POST /v1/api-keys', { auth: t.auth });
     await run('PATCH /v1/users/{id}', { auth: t.auth, id: (registered.body as { id: string }).id });
-
-    // MFA, as Ada turns it on with her new password; the codes come from her authenticator app.
+    // MFA, as Ada turns it on with her changed password (and off again, before the reset); the codes come from her authenticator app.
     const adaId = (registered.body as { id: string }).id;
-    const ada = { email: EXAMPLE_CREDENTIALS.email, password: EXAMPLE_PASSWORD_CHANGE.newPassword };
-    const again = await request(t.server).post('/v1/auth/login').send(ada);
-    const adaAuth = bearerHeader((again.body as { accessToken: string }).accessToken);
+    const adaCredentials = {
+      email: EXAMPLE_CREDENTIALS.email,
+      password: EXAMPLE_PASSWORD_CHANGE.newPassword,
+    };
+    const mfaLogin = await request(t.server).post('/v1/auth/login').send(adaCredentials);
+    const adaAuth = bearerHeader((mfaLogin.body as { accessToken: string }).accessToken);
     const [enrolment] = await run('POST /v1/auth/mfa/totp', { auth: adaAuth });
     const { secret } = enrolment.body as { secret: string };
     const withCode = async (value: unknown) => ({
@@ -101,7 +116,7 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
       body: withCode,
     });
     const recovery = (confirmed.body as { recoveryCodes: string[] }).recoveryCodes;
-    const challenged = await request(t.server).post('/v1/auth/login').send(ada);
+    const challenged = await request(t.server).post('/v1/auth/login').send(adaCredentials);
     const { mfaToken } = challenged.body as { mfaToken: string };
     await run('POST /v1/auth/login/mfa', {
       body: async (value) => ({ ...(await withCode(value)), mfaToken }),
@@ -110,6 +125,20 @@ describe('OpenAPI request examples work as they are on the demo database (e2e)',
     const recoveryInstead = (i: number) => () => ({ recoveryCode: recovery[i] });
     await run('POST /v1/auth/mfa/step-up', { auth: adaAuth, body: recoveryInstead(0) });
     await run('DELETE /v1/auth/mfa/totp', { auth: adaAuth, body: recoveryInstead(1) });
+
+    await run('POST /v1/auth/password-reset/request');
+    const resetToken = await mailedToken(2);
+    await run('POST /v1/auth/password-reset/confirm', {
+      body: (v) => ({ ...(v as object), token: resetToken }),
+    });
+    // The reset ended every session: log in again with the new password, then move the address.
+    const again = await request(t.server)
+      .post('/v1/auth/login')
+      .send({ email: ada, password: 'a passphrase only Ada knows' })
+      .expect(200);
+    await run('POST /v1/auth/email', {
+      auth: bearerHeader((again.body as { accessToken: string }).accessToken),
+    });
 
     // A new operation with a body must be added above, with its example.
     expect([...tried].sort()).toEqual(

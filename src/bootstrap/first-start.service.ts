@@ -3,7 +3,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { LOCK_KEYS, withAdvisoryLock } from '../database/advisory-lock';
+import { ConflictProblem } from '../common/problem-details/problem.exception';
+import { isUniqueViolation } from '../database/postgres-errors';
 import { ApiKeysService } from '../security/api-key/api-keys.service';
 import { UsersService } from '../users/users.service';
 import { DemoSeedService } from '../weather/seed/demo-seed.service';
@@ -40,26 +41,15 @@ export class FirstStartService implements OnApplicationBootstrap {
         'JWT_KEY_ENCRYPTION_KEY is not set: a random one encrypts the signing keys; tokens end when the process does.',
       );
     }
-    // Replicas that start together on an empty database take turns: one seeds and creates the
-    // first admin, the others then find users and stations and leave them be.
-    const { url, migrationLockTimeoutMs } = this.config.database;
-    await withAdvisoryLock(url, LOCK_KEYS.firstStart, migrationLockTimeoutMs, () =>
-      this.firstStart(),
-    );
-  }
-
-  private async firstStart(): Promise<void> {
     const firstStart = (await this.users.count()) === 0;
     if (this.config.seedDemoData && (await this.dataSource.getRepository(Station).count()) === 0) {
-      const count = await this.demoSeed.seed();
-      this.logger.log(`Seeded demo data: ${count} observations`);
+      await this.seedOnce();
     }
     if (!firstStart) return;
 
     const bootstrap = this.config.auth.bootstrapAdmin;
     if (bootstrap) {
-      await this.users.create(bootstrap.email, bootstrap.password, 'admin');
-      this.logger.log(`Created the first admin from BOOTSTRAP_ADMIN_EMAIL (${bootstrap.email}).`);
+      await this.createBootstrapAdmin(bootstrap);
       return;
     }
     if (this.config.nodeEnv !== 'development') {
@@ -69,6 +59,32 @@ export class FirstStartService implements OnApplicationBootstrap {
       return;
     }
     this.demoCredentialsDue = true;
+  }
+
+  /**
+   * Replicas that start together on an empty database all see "no users": the unique e-mail
+   * lets one create the admin, and the others take the conflict as the work being done.
+   */
+  private async createBootstrapAdmin(admin: { email: string; password: string }): Promise<void> {
+    try {
+      // The operator named this address: it counts as verified (no mail needed to start).
+      await this.users.create(admin.email, admin.password, 'admin', { emailVerified: true });
+      this.logger.log(`Created the first admin from BOOTSTRAP_ADMIN_EMAIL (${admin.email}).`);
+    } catch (error) {
+      if (!(error instanceof ConflictProblem)) throw error;
+      this.logger.log('The first admin was created by another instance starting at the same time.');
+    }
+  }
+
+  /** The demo data, once: a replica that lost the race to seed (unique station codes) moves on. */
+  private async seedOnce(): Promise<void> {
+    try {
+      const count = await this.demoSeed.seed();
+      this.logger.log(`Seeded demo data: ${count} observations`);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      this.logger.log('Demo data was seeded by another instance starting at the same time.');
+    }
   }
 
   /**
@@ -85,7 +101,9 @@ export class FirstStartService implements OnApplicationBootstrap {
 
   private async createDemoCredentials(): Promise<void> {
     const password = randomBytes(18).toString('base64url');
-    const admin = await this.users.create(DEMO_ADMIN_EMAIL, password, 'admin');
+    const admin = await this.users.create(DEMO_ADMIN_EMAIL, password, 'admin', {
+      emailVerified: true,
+    });
     const station = await this.dataSource
       .getRepository(Station)
       .findOneBy({ code: DEMO_STATION_CODE });

@@ -1,5 +1,7 @@
 import type { PrincipalCacheOptions } from '../common/principal-cache/principal-cache';
+import type { MailOptions } from '../mail/mail.options';
 import type { RateLimits } from '../security/throttling/throttling.options';
+import type { AccountsConfig } from './mail-config';
 
 /** The validated, typed configuration of one app instance. Built once by `loadConfig`. */
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -96,6 +98,10 @@ export interface AppConfig {
   redisUrl: string | undefined;
   /** The principal cache (AUTH_CACHE_MAX_ENTRIES, AUTH_CACHE_TTL_MS); 0 entries: off. */
   authCache: PrincipalCacheOptions;
+  /** SMTP relay or development outbox, and the bounded send queue. */
+  mail: MailOptions;
+  /** E-mail verification and password reset. */
+  accounts: AccountsConfig;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -117,6 +117,72 @@ describe('loadConfig', () => {
     );
   });
 
+  describe('mail and account flows', () => {
+    const PROD = { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: STRONG_KEK, ...PROD_MFA };
+    const SMTP = {
+      SMTP_URL: 'smtp://relay.example.com:587',
+      MAIL_FROM: 'API <no-reply@example.com>',
+    };
+
+    it('development: the outbox under ./data, reset on, read-only unverified accounts', () => {
+      const config = loadConfig(DEV_KEK);
+      expect(config.mail).toMatchObject({
+        smtpUrl: undefined,
+        outboxDir: './data/outbox',
+        requireTls: false,
+        queueMaxMessages: 1000,
+      });
+      expect(config.accounts).toMatchObject({
+        publicAppUrl: 'http://127.0.0.1:3000',
+        passwordResetEnabled: true,
+        unverifiedAccounts: 'read-only',
+      });
+    });
+
+    it('production without SMTP: reset off by default, and a flow that mails refuses the start', () => {
+      expect(loadConfig(PROD).accounts.passwordResetEnabled).toBe(false);
+      expect(problemsOf({ ...PROD, REGISTRATION_ENABLED: 'true' })).toEqual(
+        expect.arrayContaining([expect.stringContaining('SMTP_URL is required')]),
+      );
+      expect(problemsOf({ ...PROD, PASSWORD_RESET_ENABLED: 'true' })).toEqual(
+        expect.arrayContaining([expect.stringContaining('SMTP_URL is required')]),
+      );
+    });
+
+    it('production with SMTP: STARTTLS required, MAIL_FROM and an https PUBLIC_APP_URL needed', () => {
+      expect(problemsOf({ ...PROD, SMTP_URL: SMTP.SMTP_URL })).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('MAIL_FROM'),
+          expect.stringContaining('PUBLIC_APP_URL'),
+        ]),
+      );
+      expect(problemsOf({ ...PROD, ...SMTP, PUBLIC_APP_URL: 'http://app.example.com' })).toEqual([
+        expect.stringContaining('PUBLIC_APP_URL must be an https URL'),
+      ]);
+      const config = loadConfig({ ...PROD, ...SMTP, PUBLIC_APP_URL: 'https://app.example.com/' });
+      expect(config.mail.requireTls).toBe(true);
+      expect(config.accounts).toMatchObject({
+        publicAppUrl: 'https://app.example.com',
+        passwordResetEnabled: true,
+      });
+    });
+
+    it.each([
+      ['SMTP_URL', 'http://relay.example.com'],
+      ['SMTP_URL', 'smtp://'],
+      ['MAIL_FROM', 'no-reply@example.com\r\nBcc: x@example.com'],
+      ['PUBLIC_APP_URL', 'https://app.example.com/?next=evil'],
+      ['UNVERIFIED_ACCOUNTS', 'anything'],
+      ['MAIL_QUEUE_MAX_MESSAGES', '0'],
+      ['PASSWORD_RESET_TTL_SECONDS', '10'],
+      ['RATE_LIMIT_ACCOUNT_MAIL_PER_EMAIL_PER_HOUR', '0'],
+    ])('rejects %s=%s', (name, value) => {
+      expect(problemsOf({ [name]: value })).toEqual(
+        expect.arrayContaining([expect.stringContaining(name)]),
+      );
+    });
+  });
+
   it('development makes its key-encryption key once, owner-only, and reads the same one next start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kek-'));
     const file = join(dir, 'nested', 'kek');

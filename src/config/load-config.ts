@@ -2,6 +2,7 @@ import { emailAddressProblem, normaliseEmail } from '../common/identity/email-ad
 import { AppConfig, HttpAdapterName, LogLevel, MfaConfig, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 import { devKeyFile, loadKeyEncryptionKey, loadSecretKey } from './key-encryption-key';
+import { loadMailConfig } from './mail-config';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -42,11 +43,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const pgliteDataDir = r.string('PGLITE_DATA_DIR', './data/pglite');
+  const port = r.int('PORT', 3000, 0, 65535);
+  const auth = loadAuthConfig(r, nodeEnv, devKeyFile({ url: databaseUrl, pgliteDataDir }));
   const config: AppConfig = {
     nodeEnv,
     // Loopback by default outside production: a development API should not face the network.
     host: r.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
-    port: r.int('PORT', 3000, 0, 65535),
+    port,
     httpAdapter: r.oneOf('HTTP_ADAPTER', HTTP_ADAPTERS, 'fastify'),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     database: {
@@ -65,12 +68,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
     shutdownIdleGraceMs: r.int('SHUTDOWN_IDLE_GRACE_MS', 0, 0, 60000),
     http: loadHttpLimits(r),
-    auth: loadAuthConfig(r, nodeEnv, devKeyFile({ url: databaseUrl, pgliteDataDir })),
+    auth,
     mfa: loadMfaConfig(
       r,
       nodeEnv,
       devKeyFile({ url: databaseUrl, pgliteDataDir }, 'mfa-encryption'),
     ),
+    ...loadMailConfig(r, nodeEnv, port, auth.registrationEnabled),
     rateLimits: {
       perIpPerMinute: r.int('RATE_LIMIT_IP_PER_MINUTE', 600, 1, 1_000_000),
       perRolePerMinute: {

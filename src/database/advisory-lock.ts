@@ -1,65 +1,59 @@
-import { Client } from 'pg';
+import { DataSource, Migration, MigrationExecutor, QueryRunner } from 'typeorm';
 
 /**
- * Advisory-lock keys for the work that replicas starting together must take turns at. TypeORM
- * takes no lock of its own (typeorm#4588).
+ * The advisory-lock key for "this database's schema is being migrated". TypeORM takes no lock
+ * of its own (typeorm#4588), so replicas that start together would each apply the same migration.
  */
-export const LOCK_KEYS = {
-  migrations: 7_309_562_111_004_201n,
-  firstStart: 7_309_562_111_004_202n,
-} as const;
+export const MIGRATION_LOCK_KEY = '7309562111004201';
 
 const POLL_MS = 250;
 
 /**
- * Runs `work` while this process holds a session-level advisory lock on a connection of its
- * own; the others wait for it (at most `timeoutMs`, then fail clearly). The lock connection is
- * not from the pool, so a pool of one still has its connection free for `work`. Embedded PGlite
- * (no `url`) belongs to one process: no lock is needed.
+ * Applies pending migrations while holding a session-level advisory lock, on one connection that
+ * both holds the lock and runs the migrations (so a pool of one, or a database that serves one
+ * connection, is enough). The first instance migrates; the others wait for the lock, at most
+ * `timeoutMs`, then find nothing pending.
  */
-export async function withAdvisoryLock<T>(
-  url: string | undefined,
-  key: bigint,
+export async function runMigrationsExclusively(
+  dataSource: DataSource,
   timeoutMs: number,
-  work: () => Promise<T>,
-): Promise<T> {
-  if (url === undefined) return work();
-  const lock = new Client({ connectionString: url, application_name: 'weather-api:lock' });
-  await lock.connect();
+): Promise<Migration[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
   try {
-    await acquire(lock, key, timeoutMs);
+    await acquire(runner, timeoutMs);
     try {
-      return await work();
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      return await executor.executePendingMigrations();
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
-    // Ending the session releases the lock even if the unlock above could not be sent.
-    await lock.end().catch(() => undefined);
+    await runner.release();
   }
 }
 
-async function acquire(lock: Client, key: bigint, timeoutMs: number): Promise<void> {
+async function acquire(runner: QueryRunner, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   // pg_try_advisory_lock polled rather than pg_advisory_lock, so the wait has a deadline that
   // statement_timeout (which the server may set low) does not decide.
   for (;;) {
-    const { rows } = await lock.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1) AS locked',
-      [key.toString()],
-    );
+    const rows = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+      MIGRATION_LOCK_KEY,
+    ])) as Array<{ locked: boolean }>;
     if (rows[0]?.locked) return;
-    if (Date.now() >= deadline) throw new AdvisoryLockTimeoutError(timeoutMs);
+    if (Date.now() >= deadline) throw new MigrationLockTimeoutError(timeoutMs);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
-export class AdvisoryLockTimeoutError extends Error {
+export class MigrationLockTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(
-      `another instance held the start-up lock for more than ${timeoutMs} ms ` +
+      `another instance held the migration lock for more than ${timeoutMs} ms ` +
         '(DATABASE_MIGRATION_LOCK_TIMEOUT_MS); is a migration stuck?',
     );
-    this.name = 'AdvisoryLockTimeoutError';
+    this.name = 'MigrationLockTimeoutError';
   }
 }

@@ -4,7 +4,7 @@ import { StartupError, redactUrl } from '../common/startup-error';
 import { DatabaseConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
-import { LOCK_KEYS, withAdvisoryLock } from './advisory-lock';
+import { runMigrationsExclusively } from './advisory-lock';
 
 /**
  * Opens the database the configuration asks for: the PostgreSQL server at DATABASE_URL, or
@@ -37,13 +37,11 @@ export async function openDataSource(
 }
 
 /**
- * Applies pending migrations. On a server several replicas may start at once, so they take turns
- * under an advisory lock; embedded PGlite belongs to this one process and needs none.
+ * Applies pending migrations. Several replicas may start at once on a server, so they take turns
+ * under an advisory lock (free at once on embedded PGlite, which one process owns).
  */
 export async function migrate(dataSource: DataSource, db: DatabaseConfig): Promise<Migration[]> {
-  return withAdvisoryLock(db.url, LOCK_KEYS.migrations, db.migrationLockTimeoutMs, () =>
-    dataSource.runMigrations({ transaction: 'each' }),
-  );
+  return runMigrationsExclusively(dataSource, db.migrationLockTimeoutMs);
 }
 
 /** A DataSource that also stops the embedded server it runs on when it is destroyed. */

@@ -3,9 +3,11 @@ import { InitialSchema1763900000000 } from '../../migrations/1763900000000-initi
 import { AuditAndUsage1763900200000 } from '../../migrations/1763900200000-audit-and-usage';
 import { ApiKeyResourceBinding1763900300000 } from '../../migrations/1763900300000-api-key-resource-binding';
 import { SigningKeys1763900400000 } from '../../migrations/1763900400000-signing-keys';
+import { AccountTokens1763900500000 } from '../../migrations/1763900500000-account-tokens';
 import { MfaAndSessions1763900600000 } from '../../migrations/1763900600000-mfa-and-sessions';
 import { IdempotencyKeys1763900800000 } from '../../migrations/1763900800000-idempotency-keys';
 import { AuthChangeNotify1763900900000 } from '../../migrations/1763900900000-auth-change-notify';
+import { AccountToken } from '../security/accounts/account-token.entity';
 import { AuditLogEntry } from '../security/audit/audit-log.entity';
 import { ApiKey } from '../security/api-key/api-key.entity';
 import { AuthSession } from '../security/jwt/auth-session.entity';
@@ -33,6 +35,7 @@ export const ENTITIES = [
   TotpFactor,
   RecoveryCode,
   MfaChallenge,
+  AccountToken,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -40,6 +43,7 @@ export const MIGRATIONS = [
   AuditAndUsage1763900200000,
   ApiKeyResourceBinding1763900300000,
   SigningKeys1763900400000,
+  AccountTokens1763900500000,
   MfaAndSessions1763900600000,
   IdempotencyKeys1763900800000,
   AuthChangeNotify1763900900000,

@@ -1,6 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { AuditHealthIndicator } from '../security/audit/audit.health';
+import { MailHealthIndicator } from '../mail/mail.health';
 import { Public } from '../security/authorization/policy.decorators';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServiceUnavailableProblem } from '../common/problem-details/service-unavailable';
@@ -22,6 +23,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly audit: AuditHealthIndicator,
+    private readonly mail: MailHealthIndicator,
   ) {}
 
   // Depends on nothing: answered even while Redis (the rate-limit store) is down.
@@ -53,6 +55,8 @@ export class HealthController {
         ...(this.redis.configured ? [() => this.redis.ping('redis')] : []),
         // Queued, dropped and quarantined audit records: a gap in the log is never silent.
         () => this.audit.check('audit'),
+        // Queued, sent, failed and dropped mail: lost reset links show here.
+        () => this.mail.check('mail'),
       ]);
     } catch (error) {
       throw notReady(error);

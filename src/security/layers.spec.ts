@@ -19,6 +19,7 @@ const LAYERS = [
   'authorization',
   'throttling',
   'audit',
+  'accounts',
 ];
 const README_SECTIONS = [
   '## At a glance',
@@ -192,6 +193,8 @@ const ALLOW_LIST: Record<string, string[]> = {
     ...POLICY,
     ...ROUTE_DECLARATIONS,
     'security/authorization/unauthenticated.problem',
+    // Logout and change-password stay open to an account whose address is not verified yet.
+    'security/accounts/allow-unverified.decorator',
     'users/',
     PRINCIPAL_CACHE,
   ],
@@ -218,6 +221,15 @@ const ALLOW_LIST: Record<string, string[]> = {
     'users/user.entity',
     'users/password-hasher',
     'users/users.module',
+  ],
+  accounts: [
+    ...SHARED,
+    ...TRANSACTIONS,
+    ...POLICY,
+    ...ROUTE_DECLARATIONS,
+    'database/postgres-errors', // a taken address on change is a 409, as on registration
+    'security/throttling/too-many-requests.problem', // the one 429 body of the app
+    'users/',
   ],
 };
 

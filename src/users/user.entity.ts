@@ -29,6 +29,9 @@ export class User {
   /** Set while a confirmed TOTP factor exists (the mfa layer keeps it in step). */
   @Column({ name: 'mfa_enabled_at', type: 'timestamptz', nullable: true })
   mfaEnabledAt!: Date | null;
+  /** Null until the person proves they read mail at `email` (and again after changing it). */
+  @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true })
+  emailVerifiedAt!: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

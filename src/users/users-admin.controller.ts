@@ -11,6 +11,7 @@ import { ValidationProblem } from '../common/problem-details/problem.exception';
 import { AuditNote, AuditNoteParam, Audited } from '../security/audit/audited.decorator';
 import { RevokedCount } from '../security/jwt/sessions/session.response';
 import { TokenService } from '../security/jwt/token.service';
+import { UnverifiedAccountPolicy } from '../security/accounts/unverified-account.policy';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserPage, UserResponse } from './dto/user.response';
 import { UsersService } from './users.service';
@@ -26,6 +27,7 @@ export class UsersAdminController {
     private readonly users: UsersService,
     private readonly tokens: TokenService,
     private readonly apiKeys: ApiKeysService,
+    private readonly unverified: UnverifiedAccountPolicy,
   ) {}
 
   @Get()
@@ -65,6 +67,8 @@ export class UsersAdminController {
         'admins cannot change their own role or disable themselves',
       );
     }
+    // An operator or admin must be reachable at a proven address (UNVERIFIED_ACCOUNTS).
+    this.unverified.assertMayGrant(user, dto.role);
     const disabling = dto.disabled === true && user.disabledAt === null;
     if (disabling) note.action = 'user.disabled';
     note.details = {

@@ -40,7 +40,13 @@ export class UsersService {
     return this.users.count();
   }
 
-  async create(email: string, password: string, role: Role): Promise<User> {
+  /** `emailVerified`: the operator vouches for the address (bootstrap admin, demo data). */
+  async create(
+    email: string,
+    password: string,
+    role: Role,
+    options: { emailVerified?: boolean } = {},
+  ): Promise<User> {
     const passwordHash = await this.hasher.hash(password);
     try {
       const inserted = await this.users.insert({
@@ -48,6 +54,7 @@ export class UsersService {
         passwordHash,
         role,
         disabledAt: null,
+        emailVerifiedAt: options.emailVerified ? new Date() : null,
       });
       return await this.get(inserted.identifiers[0].id as string);
     } catch (error) {

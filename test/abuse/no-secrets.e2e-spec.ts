@@ -7,19 +7,29 @@ import { uniqueObservation } from '../support/observations';
 import { bearerHeader, newPassword, uniqueEmail } from '../support/sign-in';
 import { stationBody } from '../support/stations';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
+import { SmtpSink, tokenIn } from '../support/smtp-sink';
 
 /**
  * A full session at LOG_LEVEL=trace, every log line captured, then a search of every audit row
  * (as text) and every line for each secret the session handled: passwords (right and wrong),
- * access and refresh tokens, full API keys and their secret parts. None may appear.
+ * access and refresh tokens, full API keys and their secret parts, mailed one-time tokens (the
+ * mail read from a real SMTP server on loopback). None may appear.
  */
 let t: TestApp;
+let sink: SmtpSink;
 const logs = captureLogs();
 
 beforeAll(async () => {
-  t = await startTestApp({ LOG_LEVEL: 'trace' }, { logDestination: logs.destination });
+  sink = await SmtpSink.start();
+  t = await startTestApp(
+    { LOG_LEVEL: 'trace', SMTP_URL: sink.url },
+    { logDestination: logs.destination },
+  );
 });
-afterAll(() => t?.close());
+afterAll(async () => {
+  await t?.close();
+  await sink?.close();
+});
 
 describe('no secrets in the audit log or the logs (e2e)', () => {
   it('a whole session leaves none of its secrets behind', async () => {
@@ -35,6 +45,12 @@ describe('no secrets in the audit log or the logs (e2e)', () => {
     const password = newPassword();
     remember('password', password);
     expect((await server().post('/v1/auth/register').send({ email, password })).status).toBe(201);
+    // Verify the address with the mailed link (only a verified account may become an operator).
+    const verifyToken = tokenIn(await sink.waitFor(email));
+    remember('verificationToken', verifyToken);
+    expect((await server().post('/v1/auth/verify-email').send({ token: verifyToken })).status).toBe(
+      204,
+    );
     const wrongPassword = newPassword();
     remember('wrongPassword', wrongPassword);
     expect(
@@ -149,6 +165,21 @@ describe('no secrets in the audit log or the logs (e2e)', () => {
       401,
     );
     expect((await server().post('/v1/auth/logout').set(auth)).status).toBe(204);
+
+    // A forgotten password: the mailed reset token, a new password, the token replayed.
+    expect((await server().post('/v1/auth/password-reset/request').send({ email })).status).toBe(
+      202,
+    );
+    const resetToken = tokenIn(await sink.waitFor(email, 2));
+    remember('resetToken', resetToken);
+    const resetPassword = newPassword();
+    remember('resetPassword', resetPassword);
+    for (const status of [204, 400]) {
+      const res = await server()
+        .post('/v1/auth/password-reset/confirm')
+        .send({ token: resetToken, newPassword: resetPassword });
+      expect(res.status).toBe(status);
+    }
     await flushAudit(t);
 
     const auditText = (

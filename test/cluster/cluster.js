@@ -16,6 +16,7 @@ const { join } = require('node:path');
 const { freePort } = require('../support/free-port');
 const { closeAgents, send } = require('./lib/client');
 const { Instance } = require('./lib/instances');
+const { startMailSink } = require('./lib/mail-sink');
 const { createDatabase, makeCertificate, startNginx, startRedis } = require('./lib/servers');
 
 const PROXY_ADDRESS = '127.0.0.10'; // nginx connects upstream from here: the one trusted hop
@@ -46,6 +47,8 @@ async function main() {
     const redis = await startRedis(dir);
     cleanups.push(() => redis.stop());
     const certificate = makeCertificate(dir);
+    const mail = await startMailSink(certificate);
+    cleanups.push(() => mail.stop());
     const admin = {
       email: `admin-${randomUUID()}@cluster.test`,
       password: randomBytes(18).toString('base64url'),
@@ -65,6 +68,11 @@ async function main() {
       SEED_DEMO_DATA: 'false',
       REGISTRATION_ENABLED: 'true',
       SHUTDOWN_IDLE_GRACE_MS: '3000',
+      // Registration mails a verification link: production needs a TLS relay to send it.
+      SMTP_URL: mail.url,
+      MAIL_FROM: 'Weather API <no-reply@cluster.test>',
+      PUBLIC_APP_URL: 'https://weather.cluster.test',
+      NODE_EXTRA_CA_CERTS: certificate.cert,
       RATE_LIMIT_IP_PER_MINUTE: '1000000',
       RATE_LIMIT_ADMIN_PER_MINUTE: '1000000',
       RATE_LIMIT_OPERATOR_PER_MINUTE: '1000000',
@@ -129,12 +137,17 @@ async function main() {
       const created = await viaProxy('POST', '/v1/auth/register', { body: user });
       if (created.status !== 201)
         throw new Error(`register: ${created.status} ${JSON.stringify(created.body)}`);
+      // Unverified accounts are read-only and cannot be made operators: follow the mailed link.
+      const token = await mail.tokenFor(user.email);
+      const verified = await viaProxy('POST', '/v1/auth/verify-email', { body: { token } });
+      if (verified.status !== 204) throw new Error(`verify: ${verified.status}`);
       if (role !== 'viewer') {
         const patched = await viaProxy('PATCH', `/v1/users/${created.body.id}`, {
           headers: adminAuth,
           body: { role },
         });
-        if (patched.status !== 200) throw new Error(`grant ${role}: ${patched.status}`);
+        if (patched.status !== 200)
+          throw new Error(`grant ${role}: ${patched.status} ${JSON.stringify(patched.body)}`);
       }
       return { ...user, id: created.body.id };
     };

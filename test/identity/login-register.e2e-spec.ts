@@ -94,6 +94,7 @@ describe('register (e2e)', () => {
       id: expect.any(String),
       email: email.toLowerCase(),
       role: 'viewer',
+      emailVerifiedAt: null, // until the mailed link is followed
       disabledAt: null,
       createdAt: expect.any(String),
     });

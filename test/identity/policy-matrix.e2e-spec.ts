@@ -13,6 +13,7 @@ import {
   me,
   newPassword,
   signedInUser,
+  uniqueEmail,
 } from '../support/sign-in';
 import { OwnedStation, createStation, stationBody } from '../support/stations';
 import { TEST_ADMIN, TestApp, startTestApp } from '../support/test-app';
@@ -156,6 +157,9 @@ const ROUTES: Route[] = [
     expect: [401, 200, 200, 200, 200, 403, 403, 403, 403, 403] },
   { method: 'POST', route: '/v1/users/:id/sessions/revoke', path: () => `/v1/users/${target.id}/sessions/revoke`,
     expect: [401, 403, 403, 403, 200, 403, 403, 403, 403, 403] },
+  { method: 'POST', route: '/v1/auth/email', fresh: 'user', path: () => '/v1/auth/email',
+    body: ({ password }) => ({ email: uniqueEmail('moved'), password }),
+    expect: [401, 200, 200, 200, 200, 403, 403, 403, 403, 403] },
 ];
 
 const PEOPLE: Partial<Record<Caller, () => SignedInUser>> = {

@@ -194,7 +194,14 @@ describe('responses never carry password or key hashes (e2e)', () => {
       expectNoSecretMaterial(res);
     }
     for (const entry of (list.body as { data: Record<string, unknown>[] }).data) {
-      expect(Object.keys(entry).sort()).toEqual(['createdAt', 'disabledAt', 'email', 'id', 'role']);
+      expect(Object.keys(entry).sort()).toEqual([
+        'createdAt',
+        'disabledAt',
+        'email',
+        'emailVerifiedAt',
+        'id',
+        'role',
+      ]);
     }
   });
 
@@ -237,6 +244,8 @@ describe('the last admin (e2e): two admins demoting each other at once', () => {
     const registered = await request(r.server).post('/v1/auth/register').send(user);
     expectStatus(registered, 201);
     const id = (registered.body as { id: string }).id;
+    // Setup: the address counts as verified (only verified accounts may be made admin).
+    await query(r, 'UPDATE users SET email_verified_at = now() WHERE id = $1', [id]);
     expectStatus(await call(r, 'PATCH', `/v1/users/${id}`, by, { role: 'admin' }), 200);
     const { auth } = await login(r, user);
     // One request first, so both racers authenticate from the principal cache and meet in the

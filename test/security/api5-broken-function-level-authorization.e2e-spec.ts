@@ -110,6 +110,12 @@ const ESCALATIONS: Escalation[] = [
   { caller: 'full-scope key', method: 'delete', path: '/v1/api-keys/:readKey' },
   { caller: 'full-scope key', method: 'get', path: '/v1/auth/me' },
   { caller: 'full-scope key', method: 'post', path: '/v1/auth/logout' },
+  {
+    caller: 'full-scope key',
+    method: 'post',
+    path: '/v1/auth/email',
+    body: () => ({ email: 'key-moved@test.example', password: 'not relevant at all' }),
+  },
   { caller: 'full-scope key', method: 'post', path: '/v1/stations', body: () => stationBody() },
   { caller: 'full-scope key', method: 'delete', path: '/v1/stations/:station' },
   {
@@ -248,8 +254,12 @@ describe('API5 the policy fails closed (e2e)', () => {
       'GET /health/ready',
       'POST /v1/auth/login',
       'POST /v1/auth/login/mfa',
+      'POST /v1/auth/password-reset/confirm', // the mailed link's token is the credential
+      'POST /v1/auth/password-reset/request', // the same answer for every address
       'POST /v1/auth/refresh',
       'POST /v1/auth/register',
+      'POST /v1/auth/verify-email', // the mailed link's token is the credential
+      'POST /v1/auth/verify-email/resend', // the same answer for every address
     ]);
   });
 });

@@ -127,7 +127,11 @@ describe('API9 the document describes one current version (e2e)', () => {
       'info',
       'status',
     ]);
-    expect(Object.keys((ready.body as { info: object }).info)).toEqual(['database', 'audit']);
+    expect(Object.keys((ready.body as { info: object }).info)).toEqual([
+      'database',
+      'audit',
+      'mail',
+    ]);
     for (const marker of [
       'version',
       'postgres',

@@ -29,6 +29,11 @@ const PUBLIC_OPERATIONS = [
   'POST /v1/auth/login/mfa',
   'POST /v1/auth/refresh',
   'POST /v1/auth/register',
+  // One-time links from mail: whoever holds the link (src/security/accounts).
+  'POST /v1/auth/verify-email',
+  'POST /v1/auth/verify-email/resend',
+  'POST /v1/auth/password-reset/request',
+  'POST /v1/auth/password-reset/confirm',
 ];
 const rateLimitHeaders = (limit: string) =>
   ['Limit', 'Remaining', 'Reset'].map((part) => `X-RateLimit-${part}-${limit}`);

@@ -11,6 +11,8 @@ export interface Connection {
 
 function connectionOf(args: unknown[]): Connection | undefined {
   const [first, second] = args;
+  // net.connect() / tls.connect() hand the socket their normalised arguments as one array.
+  if (Array.isArray(first)) return connectionOf(first);
   if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
     const options = first as { host?: string; port?: number | string; path?: string };
     if (options.path !== undefined) return undefined; // a Unix socket, not the network

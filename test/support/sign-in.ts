@@ -59,6 +59,12 @@ export interface CreateUserOptions {
    * setup never spends a per-IP limit.
    */
   fromAnyIp?: boolean;
+  /**
+   * true (default): the address counts as verified, as for any account past its first mail, so
+   * suites about other things are not read-only. false: left as registration leaves it.
+   * (The verification flow itself: test/identity/email-verification.e2e-spec.ts.)
+   */
+  verified?: boolean;
 }
 
 /** The headers of one setup request: a fresh client address when `fromAnyIp` asks for it. */
@@ -74,8 +80,9 @@ export async function createUser(
 ): Promise<TestUser> {
   const email = options.email ?? uniqueEmail(role);
   const password = options.password ?? newPassword();
+  const emailVerified = options.verified ?? true;
   if (options.via === 'users-service') {
-    const user = await t.app.get(UsersService).create(email, password, role);
+    const user = await t.app.get(UsersService).create(email, password, role, { emailVerified });
     return { id: user.id, email, password, role };
   }
   const registered = await request(t.server)
@@ -86,6 +93,9 @@ export async function createUser(
     throw new Error(`register: ${registered.status} ${JSON.stringify(registered.body)}`);
   }
   const id = (registered.body as { id: string }).id;
+  if (emailVerified) {
+    await t.dataSource.query('UPDATE users SET email_verified_at = now() WHERE id = $1', [id]);
+  }
   if (role !== 'viewer') {
     const patched = await request(t.server)
       .patch(`/v1/users/${id}`)

@@ -28,6 +28,8 @@ const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { freePort } = require('../support/free-port');
 const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
@@ -38,6 +40,31 @@ const ALLOWED_ORIGIN = 'https://weather-app.example'; // CORS_ORIGINS of the app
 const EVIL_ORIGIN = 'https://evil.example';
 const RUN = randomBytes(3).toString('hex'); // keeps emails and codes unique on a shared server
 const STARTED_AT = new Date();
+/** The development outbox of the app the tour starts (no SMTP): mail is read from its files. */
+const OUTBOX = process.env.TOUR_URL
+  ? undefined
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'tour-outbox-'));
+
+/**
+ * The one-time token of the newest mail to `email` in the outbox whose link has `page`
+ * (verify-email, reset-password), as a person would copy it from the message. Bounded poll:
+ * mail is queued, then written.
+ */
+async function outboxToken(email, page) {
+  const deadline = Date.now() + 10_000;
+  const pattern = new RegExp(`/${page}#token=([A-Za-z0-9_-]+)`);
+  for (;;) {
+    const texts = fs
+      .readdirSync(OUTBOX)
+      .sort()
+      .reverse()
+      .map((name) => fs.readFileSync(path.join(OUTBOX, name), 'utf8'))
+      .filter((text) => text.includes(`To: ${email}\n`) && pattern.test(text));
+    if (texts.length > 0) return pattern.exec(texts[0])[1];
+    if (Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 // --- output --------------------------------------------------------------------------------
 
@@ -481,8 +508,8 @@ async function operators({ ctx, op1, op2 }) {
   ]) {
     await step(
       n,
-      `${label} registers (as a viewer), the admin makes them an operator`,
-      '201, 200, 200',
+      `${label} registers (as a viewer), verifies the address, the admin makes them an operator`,
+      OUTBOX ? '201, 204, 200, 200' : '201, 200, 200',
       async (t) => {
         const adminToken = t.need(ctx.adminToken, 'the admin token');
         const reg = await t.request('POST', '/v1/auth/register', {
@@ -492,6 +519,15 @@ async function operators({ ctx, op1, op2 }) {
         t.expectStatus(reg, 201);
         t.check(reg.data?.role === 'viewer', 'registration did not create a viewer');
         op.id = t.need(reg.data?.id, 'the new user id');
+        if (OUTBOX) {
+          // Only a proven address may be made an operator (UNVERIFIED_ACCOUNTS=read-only).
+          const token = t.need(
+            await outboxToken(op.login.email, 'verify-email'),
+            'the mailed link',
+          );
+          const verified = await t.request('POST', '/v1/auth/verify-email', { json: { token } });
+          t.expectStatus(verified, 204);
+        }
         const patch = await t.request('PATCH', `/v1/users/${op.id}`, {
           headers: bearer(adminToken),
           json: { role: 'operator' },
@@ -814,6 +850,51 @@ async function loginLockout({ ownServer, op2 }) {
     t.expectStatus(res, 200);
     return 'the lock stops new logins only; per-IP and per-identity budgets show in X-RateLimit-* headers.';
   });
+
+  if (!OUTBOX) return; // reading the mailed link needs the outbox of the app the tour starts
+  await step(
+    '8.4',
+    'operator B forgets the password: a reset link by mail, known and unknown alike',
+    '202, 202 (same body)',
+    async (t) => {
+      const known = await t.request('POST', '/v1/auth/password-reset/request', {
+        json: { email: op2.login.email },
+        summary: (d) => d && d.message,
+      });
+      const unknown = await t.request('POST', '/v1/auth/password-reset/request', {
+        json: { email: `nobody-${RUN}@example.com` },
+        summary: (d) => d && d.message,
+      });
+      t.expectStatus(known, 202);
+      t.expectStatus(unknown, 202);
+      t.check(JSON.stringify(known.data) === JSON.stringify(unknown.data), 'the answers differ');
+      return 'one answer for every address; the mail (dev outbox: a 0600 file) holds the only secret, a one-time link.';
+    },
+  );
+
+  await step(
+    '8.5',
+    'the link sets a new password once; the old session ends',
+    '204, 400, 401',
+    async (t) => {
+      const token = t.need(await outboxToken(op2.login.email, 'reset-password'), 'the mailed link');
+      const newPassword = `a new passphrase for B ${RUN}`;
+      const reset = await t.request('POST', '/v1/auth/password-reset/confirm', {
+        json: { token, newPassword },
+      });
+      t.expectStatus(reset, 204);
+      const again = await t.request('POST', '/v1/auth/password-reset/confirm', {
+        json: { token, newPassword: `and another one ${RUN}` },
+      });
+      t.expectStatus(again, 400);
+      const old = await t.request('GET', '/v1/auth/me', {
+        headers: bearer(t.need(op2.token, "operator B's token")),
+      });
+      t.expectStatus(old, 401);
+      op2.login = { email: op2.login.email, password: newPassword };
+      return 'single use, bound to the old password, every session and refresh token of B ended, B notified by mail.';
+    },
+  );
 }
 
 // 9 -----------------------------------------------------------------------------------------
@@ -1085,6 +1166,7 @@ function childEnv(port, admin) {
     PORT: String(port),
     LOG_LEVEL: 'warn',
     PGLITE_DATA_DIR: 'memory://',
+    MAIL_OUTBOX_DIR: OUTBOX,
     SEED_DEMO_DATA: 'true',
     DOCS_ENABLED: 'false',
     BOOTSTRAP_ADMIN_EMAIL: admin.email,
@@ -1150,6 +1232,7 @@ async function stopApp() {
 
 process.on('exit', () => {
   if (childAlive()) child.kill('SIGKILL');
+  if (OUTBOX) fs.rmSync(OUTBOX, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {

@@ -1,8 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AppLogger } from '../../logging/app-logger';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Server } from 'node:http';
-import * as net from 'node:net';
+import { Server } from 'node:http';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { InFlightRequests } from './in-flight-requests';
 
@@ -43,7 +42,7 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
       // the proxy reusing one for a POST it may not resend, so with a grace the connections
       // stay open, each answers at most one more request (`Connection: close`), and the proxy
       // closes the idle ones itself (its keepalive_timeout is shorter than the grace).
-      if (grace > 0) net.Server.prototype.close.call(server);
+      if (grace > 0) stopListening(server);
       else server.close();
     }
     if (grace === 0) server?.closeIdleConnections();
@@ -76,4 +75,14 @@ async function untilNoConnections(server: Server, until: number): Promise<void> 
     if (open === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * net.Server's close(), which http.Server's own close() calls after closing idle connections:
+ * it stops accepting and leaves open connections be (reached through the prototype chain so
+ * this file needs no networking module of its own).
+ */
+function stopListening(server: Server): void {
+  const netServer = Object.getPrototypeOf(Server.prototype) as { close(this: Server): void };
+  netServer.close.call(server);
 }

@@ -1,4 +1,5 @@
 import { OptionProblems } from '../../common/options/option-problems';
+import type { User } from '../../users/user.entity';
 
 /**
  * What the login routes need from a rate limiter: an attempt counted per account before the
@@ -30,6 +31,8 @@ export interface AuthEndpointsOptions {
   loginAttempts: LoginAttempts;
   /** Optional: without it, a password alone signs in (amr ["pwd"]). */
   secondFactor?: SecondFactor;
+  /** Runs after a registration, in its transaction (this app: mail the verification link). */
+  onRegistered?: (user: User) => Promise<void>;
 }
 
 export const AUTH_ENDPOINTS_OPTIONS = Symbol('AUTH_ENDPOINTS_OPTIONS');
@@ -49,6 +52,9 @@ export function validateAuthEndpointsOptions(options: AuthEndpointsOptions): voi
       'secondFactor',
       'must have isEnrolled and challenge (e.g. the MFA layer’s MfaService)',
     );
+  }
+  if (options.onRegistered !== undefined && typeof options.onRegistered !== 'function') {
+    check.add('onRegistered', 'must be a function if given');
   }
   check.throwIfAny();
 }

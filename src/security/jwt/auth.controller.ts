@@ -23,6 +23,7 @@ import { RateLimitedFlow } from '../throttling/rate-limit-flow.decorator';
 import { AuditNote, AuditNoteParam, Audited } from '../audit/audited.decorator';
 import { refuseKeepingChanges } from '../audit/keep-changes';
 import { emailFingerprint } from '../audit/fingerprint';
+import { AllowUnverified } from '../accounts/allow-unverified.decorator';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -121,6 +122,7 @@ export class AuthController {
 
   @Post('logout')
   @Credentials('user')
+  @AllowUnverified()
   @Audited('auth.logout', 'auth.logout.failed', 'session')
   @HttpCode(204)
   @ApiOperation({ summary: 'End this session: its refresh tokens and access tokens stop working' })
@@ -143,6 +145,7 @@ export class AuthController {
 
   @Post('change-password')
   @Credentials('user')
+  @AllowUnverified()
   @Audited('auth.password.changed', 'auth.password.change.failed', 'user')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every session of the user ends' })

@@ -28,7 +28,9 @@ export class AuthService {
       throw new ForbiddenException('Self-registration is switched off on this server.');
     }
     // Always a viewer: roles are granted by an admin, never chosen by the caller.
-    return this.users.create(email, password, 'viewer');
+    const user = await this.users.create(email, password, 'viewer');
+    await this.options.onRegistered?.(user);
+    return user;
   }
 
   /**

@@ -8,6 +8,9 @@ export class UserResponse {
   @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 254 }) email!: string;
   @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) disabledAt!: string | null;
+  /** Null until the address is verified (and again after it changes). */
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  emailVerifiedAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 
   static from(user: User): UserResponse {
@@ -16,6 +19,7 @@ export class UserResponse {
       email: user.email,
       role: user.role,
       disabledAt: user.disabledAt?.toISOString() ?? null,
+      emailVerifiedAt: user.emailVerifiedAt?.toISOString() ?? null,
       createdAt: user.createdAt.toISOString(),
     };
   }

@@ -11,6 +11,7 @@ import {
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UuidParam } from '../../../common/validation/uuid-param.pipe';
 import { ApiProblems } from '../../../openapi/api-problems.decorator';
+import { AllowUnverified } from '../../accounts/allow-unverified.decorator';
 import { AuditNote, AuditNoteParam, Audited } from '../../audit/audited.decorator';
 import { AuthorizationGuard } from '../../authorization/authorization.guard';
 import { CurrentPrincipal } from '../../authorization/current-principal.decorator';
@@ -37,6 +38,7 @@ export class SessionsController {
   }
 
   @Delete(':id')
+  @AllowUnverified() // ending one's own sessions is a defence, never gated on a verified address
   @Audited('auth.session.revoked', 'auth.session.revoke.failed', 'session')
   @HttpCode(204)
   @ApiOperation({ summary: 'End one of your sessions: its tokens stop working at once' })
@@ -53,6 +55,7 @@ export class SessionsController {
   }
 
   @Post('revoke-others')
+  @AllowUnverified()
   @Audited('auth.sessions.others_revoked', 'auth.sessions.others_revoke.failed', 'user')
   @HttpCode(200)
   @ApiOperation({ summary: 'End every session of yours but this one' })
