@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.factory';
@@ -13,7 +14,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
   const app = await createApp(config);
   // Slow headers, slow bodies and connection floods are cut off by the server itself.
-  applyServerLimits(app.getHttpServer(), config.http);
+  applyServerLimits(app.getHttpServer() as Server, config.http);
   await app.listen(config.port, config.host).catch((error: unknown) => {
     throw listenError(error, `${config.host}:${config.port}`);
   });

@@ -24,7 +24,7 @@ let port: number;
 
 beforeAll(async () => {
   t = await startTestApp();
-  const server = t.app.getHttpServer();
+  const server = t.app.getHttpServer() as Server;
   applyServerLimits(server, LIMITS);
   await t.app.listen(0, '127.0.0.1');
   port = (server.address() as AddressInfo).port;
