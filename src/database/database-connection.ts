@@ -4,7 +4,7 @@ import { StartupError, redactUrl } from '../common/startup-error';
 import { DatabaseConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
-import { runMigrationsExclusively } from './advisory-lock';
+import { runMigrationsExclusively } from './migration-lock';
 
 /**
  * Opens the database the configuration asks for: the PostgreSQL server at DATABASE_URL, or
