@@ -421,7 +421,7 @@ async function killUnderLoad({ viaProxy, adminAuth, stationId, db, b }) {
   await b.kill();
   await sleep(2000);
   await b.start();
-  await sleep(1000);
+  await backInRotation();
   const answers = await load.stop();
   const after = await storedState(db, stationId);
   const acked = answers.filter((r) => r.status === 201);
@@ -448,6 +448,17 @@ async function killUnderLoad({ viaProxy, adminAuth, stationId, db, b }) {
   );
 }
 
+/**
+ * After an instance is back (ready on its own port), nginx still counts it as failed for
+ * fail_timeout after its last refused connection, and each nginx worker keeps its own count:
+ * the last refusal can come just before the instance listens. Stopping another instance
+ * sooner leaves no live upstream, and nginx answers 502 until the window ends. A real roll
+ * waits the same way (Kubernetes: minReadySeconds). Every restart in this test waits here.
+ */
+function backInRotation() {
+  return sleep(PROXY_FAIL_TIMEOUT_MS + 1500);
+}
+
 async function rollingRestart({ viaProxy, adminAuth, stationId, db, instances }) {
   const before = await storedState(db, stationId);
   const load = writeLoad(viaProxy, adminAuth, stationId);
@@ -455,10 +466,7 @@ async function rollingRestart({ viaProxy, adminAuth, stationId, db, instances })
   for (const instance of instances) {
     await instance.stop();
     await instance.start();
-    // nginx still counts the restarted instance as failed for fail_timeout (2 s here) after its
-    // last refused connection; stopping the next one sooner leaves no live upstream (502s).
-    // A real roll waits the same way (Kubernetes: minReadySeconds).
-    await sleep(PROXY_FAIL_TIMEOUT_MS + 1000);
+    await backInRotation();
   }
   const answers = await load.stop();
   const after = await storedState(db, stationId);
