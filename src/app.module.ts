@@ -32,6 +32,8 @@ import { UsersAdminModule } from './users/users-admin.module';
 import { WeatherModule } from './weather/weather.module';
 import { StationKeyBinding } from './weather/stations/station-key-binding';
 import { WEATHER_SCOPES } from './weather/weather-scopes';
+import { MonitoringModule } from './security/monitoring/monitoring.module';
+import { MONITORING_WIRING } from './monitoring.wiring';
 
 /** Wiring that is not configuration: tests use it to capture log output. */
 export interface AppOptions {
@@ -67,8 +69,8 @@ export class AppModule {
         AuthorizationModule.forRoot({
           // The header present picks the strategy; both at once is refused.
           credentials: [
-            { header: 'x-api-key', strategy: ApiKeyStrategy },
-            { header: 'authorization', strategy: JwtStrategy },
+            { header: 'x-api-key', strategy: ApiKeyStrategy, kind: 'api-key' },
+            { header: 'authorization', strategy: JwtStrategy, kind: 'jwt' },
           ],
         }),
         JwtAuthModule.forRootAsync({
@@ -109,9 +111,14 @@ export class AppModule {
         }),
         AuditEndpointsModule,
         UsageModule,
+        MonitoringModule.forRootAsync({
+          inject: [APP_CONFIG, REDIS],
+          useFactory: (c: AppConfig, redis: Redis | null) => ({ metrics: c.metrics, redis }),
+        }),
         BootstrapModule,
       ],
-      providers: REQUEST_PIPELINE, // guards, interceptors, pipe, filter: in the order they run
+      // guards, interceptors, pipe, filter: in the order they run; then what feeds the metrics
+      providers: [...REQUEST_PIPELINE, MONITORING_WIRING],
     };
   }
 }

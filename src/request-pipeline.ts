@@ -15,6 +15,7 @@ import { AuthorizationGuard } from './security/authorization/authorization.guard
 import { ClientIpThrottlerGuard } from './security/throttling/client-ip-throttler.guard';
 import { IdentityThrottlerGuard } from './security/throttling/identity-throttler.guard';
 import { PreRoutingIpLimiter } from './security/throttling/pre-routing-ip.limiter';
+import { HttpMetrics } from './security/monitoring/http-metrics';
 import { VALIDATION_PIPE } from './security/validation/validation.pipe';
 import { UsageInterceptor } from './usage/usage.interceptor';
 
@@ -32,6 +33,7 @@ export const BODY_LIMIT = '100kb';
  *  3. Guards, interceptors, pipe and filter: REQUEST_PIPELINE below.
  */
 export function installPlatformMiddleware(app: NestExpressApplication): void {
+  app.use(app.get(HttpMetrics).middleware); // first: every answer is counted, a 413 or 404 too
   app.use(inFlightMiddleware(app.get(InFlightRequests))); // counted for a graceful shutdown
   app.use(requestIdMiddleware); // the server's own id: even a rejected request is traceable
   app.use(app.get<HttpLogger>(HTTP_LOGGER)); // one access-log line per request

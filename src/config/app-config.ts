@@ -37,6 +37,8 @@ export interface AuthConfig {
 }
 
 /** Requests allowed per window: the throttling layer owns the type. */
+import type { MetricsListenerOptions } from '../security/monitoring/monitoring.options';
+
 export type RateLimitConfig = RateLimits;
 
 /** Node HTTP server limits: Node's defaults hold a slow body ~300 s and cap no connections. */
@@ -69,6 +71,8 @@ export interface AppConfig {
   auditQueueMaxRecords: number;
   /** Set: rate-limit counters are shared through Redis. Unset: in memory, per process. */
   redisUrl: string | undefined;
+  /** The metrics listener (METRICS_*): its own port, never the API's; port null: off. */
+  metrics: MetricsListenerOptions;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

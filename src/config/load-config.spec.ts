@@ -148,6 +148,49 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...DEV_KEK, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
   });
 
+  it('serves metrics on their own loopback port in development only, unless configured', () => {
+    expect(loadConfig(DEV_KEK).metrics).toEqual({
+      port: 9464,
+      host: '127.0.0.1',
+      bestEffort: true,
+    });
+    expect(loadConfig({ ...DEV_KEK, METRICS_PORT: 'off' }).metrics.port).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'test' }).metrics.port).toBeNull();
+    const production = { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: STRONG_KEK };
+    expect(loadConfig(production).metrics.port).toBeNull();
+    expect(loadConfig({ ...production, METRICS_PORT: '9100' }).metrics).toEqual({
+      port: 9100,
+      host: '127.0.0.1',
+    });
+  });
+
+  it('refuses a metrics listener that would expose the metrics', () => {
+    const production = { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: STRONG_KEK };
+    // Reachable from elsewhere without a token.
+    expect(problemsOf({ ...production, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toEqual([
+      expect.stringContaining('METRICS_TOKEN is required in production'),
+    ]);
+    const token = 'Zq8xN3vT6pW1rY4uB7eH0kM2sD5fG9jL';
+    expect(
+      loadConfig({
+        ...production,
+        METRICS_PORT: '9464',
+        METRICS_HOST: '0.0.0.0',
+        METRICS_TOKEN: token,
+      }).metrics,
+    ).toEqual({ port: 9464, host: '0.0.0.0', token });
+    expect(problemsOf({ METRICS_TOKEN: 'too-short' })).toEqual([
+      expect.stringContaining('METRICS_TOKEN must be at least 32'),
+    ]);
+    expect(problemsOf({ METRICS_TOKEN: 'a'.repeat(40) })).toHaveLength(1); // not random
+    expect(problemsOf({ PORT: '9464' })).toEqual([
+      expect.stringContaining('METRICS_PORT must differ'),
+    ]);
+    expect(problemsOf({ METRICS_PORT: '70000' })).toEqual([
+      expect.stringContaining('METRICS_PORT'),
+    ]);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ ...DEV_KEK, PORT: '  ', DATABASE_URL: '' })).toMatchObject({
       port: 3000,

@@ -2,6 +2,7 @@ import { emailAddressProblem, normaliseEmail } from '../common/identity/email-ad
 import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 import { devKeyFile, loadKeyEncryptionKey } from './key-encryption-key';
+import { MIN_METRICS_TOKEN_LENGTH, isLoopback } from '../security/monitoring/monitoring.options';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -82,7 +83,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     auditQueueMaxRecords: r.int('AUDIT_QUEUE_MAX_RECORDS', 10_000, 100, 1_000_000),
     redisUrl: parseRedisUrl(r),
+    metrics: loadMetricsListener(r, nodeEnv),
   };
+  // The API's port never serves the metrics: one port for both would expose them publicly.
+  if (
+    config.metrics.port !== null &&
+    config.metrics.port !== 0 &&
+    config.metrics.port === config.port
+  ) {
+    r.fail('METRICS_PORT', 'must differ from PORT (the metrics have a listener of their own)');
+  }
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
@@ -188,6 +198,40 @@ function parseTrustProxy(r: EnvReader): TrustProxy {
     return false;
   }
   return entries;
+}
+
+/**
+ * The metrics listener: on in development (9464, Prometheus' customary exporter port), off in
+ * test and production unless METRICS_PORT is set. Loopback by default; in production a listener
+ * reachable from elsewhere must demand a bearer token.
+ */
+function loadMetricsListener(r: EnvReader, nodeEnv: NodeEnv): AppConfig['metrics'] {
+  const rawPort = r.raw('METRICS_PORT');
+  const port =
+    rawPort === 'off'
+      ? null
+      : rawPort === undefined
+        ? nodeEnv === 'development'
+          ? 9464
+          : null
+        : r.int('METRICS_PORT', 9464, 0, 65535);
+  const host = r.string('METRICS_HOST', '127.0.0.1');
+  const token = r.optionalString('METRICS_TOKEN');
+  if (token !== undefined && (token.length < MIN_METRICS_TOKEN_LENGTH || isWeakSecret(token))) {
+    r.fail(
+      'METRICS_TOKEN',
+      `must be at least ${MIN_METRICS_TOKEN_LENGTH} random characters (try: openssl rand -base64 32)`,
+    );
+  }
+  if (nodeEnv === 'production' && port !== null && !isLoopback(host) && token === undefined) {
+    r.fail(
+      'METRICS_TOKEN',
+      'is required in production when METRICS_HOST is not a loopback address',
+    );
+  }
+  const listener = { port, host, ...(token === undefined ? {} : { token }) };
+  // Development's default port: a second instance warns instead of failing to start.
+  return rawPort === undefined && port !== null ? { ...listener, bestEffort: true } : listener;
 }
 
 function parseRedisUrl(r: EnvReader): string | undefined {

@@ -10,7 +10,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 const SECURITY = __dirname;
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
-const LAYERS = ['headers', 'validation', 'api-key', 'jwt', 'authorization', 'throttling', 'audit'];
+const LAYERS = [
+  'headers',
+  'validation',
+  'api-key',
+  'jwt',
+  'authorization',
+  'throttling',
+  'audit',
+  'monitoring',
+];
 const README_SECTIONS = [
   '## At a glance',
   '## Threat',
@@ -29,7 +38,7 @@ function sourcesOf(folder: string): Array<{ file: string; text: string }> {
 }
 
 describe('security layers', () => {
-  it('are exactly the seven folders', () => {
+  it('are exactly the listed folders', () => {
     const folders = readdirSync(SECURITY, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name);
@@ -150,6 +159,7 @@ const POLICY = [
   'security/authorization/authorization.guard',
   'security/authorization/current-principal.decorator',
   'security/authorization/ownership',
+  'security/authorization/authentication-refusal',
 ];
 const ROUTE_DECLARATIONS = [
   'security/audit/audited.decorator',
@@ -183,6 +193,8 @@ const ALLOW_LIST: Record<string, string[]> = {
     'security/authorization/unauthenticated.problem',
     'users/',
   ],
+  // Monitoring reads what others announce: error responses, audit records (their type only).
+  monitoring: ['common/problem-details/', 'common/options/', 'security/audit/audit-event'],
   'api-key': [...SHARED, ...TRANSACTIONS, ...POLICY, ...ROUTE_DECLARATIONS, 'users/user.entity'],
 };
 

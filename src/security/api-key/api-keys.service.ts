@@ -3,6 +3,7 @@ import { IsNull, Repository } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { assertCanManage } from '../authorization/ownership';
+import { AuthenticationRefusal, refusal } from '../authorization/authentication-refusal';
 import type { ApiKeyPrincipal, UserPrincipal } from '../authorization/principal';
 import type { Role } from '../../users/user.entity';
 import { ApiKey } from './api-key.entity';
@@ -40,21 +41,25 @@ export class ApiKeysService {
     return this.tx.manager.getRepository(ApiKey);
   }
 
-  /** Verifies a presented key. Any failure is `null`; the caller answers one uniform 401. */
-  async authenticate(raw: string): Promise<ApiKeyPrincipal | null> {
+  /**
+   * Verifies a presented key. Any failure is a refusal (its reason and the key's public id are
+   * for the audit log and metrics only); the caller answers one uniform 401.
+   */
+  async authenticate(raw: string): Promise<ApiKeyPrincipal | AuthenticationRefusal> {
     const parsed = parseApiKey(raw);
-    if (!parsed) return null;
+    if (!parsed) return refusal('bad_key');
     const key = await this.findWithOwner(parsed.keyId);
-    if (!key || key.revokedAt || key.ownerDisabledAt) return null;
+    if (!key) return refusal('bad_key');
+    if (key.revokedAt || key.ownerDisabledAt) return refusal('revoked', key.keyId);
     const now = Date.now();
-    if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
+    if (key.expiresAt && key.expiresAt.getTime() <= now) return refusal('expired', key.keyId);
     const current = secretMatches(parsed.secret, key.secretHash);
+    const previousMatches = !current && secretMatches(parsed.secret, key.previousSecretHash);
     const previous =
-      !current &&
-      key.previousExpiresAt !== null &&
-      key.previousExpiresAt.getTime() > now &&
-      secretMatches(parsed.secret, key.previousSecretHash);
-    if (!current && !previous) return null;
+      previousMatches && key.previousExpiresAt !== null && key.previousExpiresAt.getTime() > now;
+    // The rotated-out secret after its grace period: a client that was never updated, or a leak.
+    if (previousMatches && !previous) return refusal('rotated_out', key.keyId);
+    if (!current && !previous) return refusal('bad_key', key.keyId);
     this.touch(key.id, now);
     return {
       kind: 'api-key',

@@ -5,6 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { DataSource } from 'typeorm';
 import type { Role } from '../../users/user.entity';
+import { AuthenticationRefusal, refusal } from '../authorization/authentication-refusal';
 import type { UserPrincipal } from '../authorization/principal';
 import { AccessTokenClaims } from './access-token.claims';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
@@ -63,7 +64,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(
     request: Request,
     claims: Partial<AccessTokenClaims>,
-  ): Promise<UserPrincipal | null> {
+  ): Promise<UserPrincipal | null | [false, AuthenticationRefusal]> {
     const kid = verifiedKid.get(request);
     if (kid === undefined) return null;
     if (
@@ -96,7 +97,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       [claims.sub, claims.sid, kid, this.ring.isOptionsKey(kid)],
     );
     const row = rows[0];
-    if (!row) return null;
+    // Signed by us and well formed, but the user, session or key has ended since.
+    if (!row) return [false, refusal('revoked')];
     // The role comes from the database, not the token: a demotion takes effect at once.
     return {
       kind: 'user',

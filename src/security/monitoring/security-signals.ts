@@ -1,0 +1,73 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import {
+  ErrorResponse,
+  ErrorResponseEvents,
+} from '../../common/problem-details/error-response.events';
+import { ProblemException } from '../../common/problem-details/problem.exception';
+import type { AuditEvent } from '../audit/audit-event';
+import { routeTemplateOf } from './http-metrics';
+import { SecurityMetrics } from './security-metrics';
+
+/** Credential kinds and reasons of handler-level failures (the guard's come in its 401's details). */
+const LOGIN_FAILED = 'auth.login.failed';
+const REFRESH_FAILED = 'auth.refresh.failed';
+const REFRESH_REUSED = 'auth.refresh.reused';
+
+/**
+ * Turns what the other layers already announce into counters: error responses (the
+ * authentication guard's 401 with its refusal reason, 403s, 429s, failed queries) from the
+ * problem-details filter's channel, and the audit records the host hands to `auditRecord()`
+ * (failed logins, refresh-token reuse, records written). No layer imports monitoring.
+ */
+@Injectable()
+export class SecuritySignals implements OnModuleInit {
+  constructor(
+    private readonly events: ErrorResponseEvents,
+    private readonly metrics: SecurityMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.subscribe((event) => this.errorResponse(event));
+  }
+
+  /** One error response of the API. */
+  errorResponse({ exception, status, request }: ErrorResponse): void {
+    if (exception instanceof QueryFailedError) this.metrics.dbQueryErrors.inc();
+    if (!(exception instanceof ProblemException)) return;
+    const details = exception.auditDetails;
+    if (status === 401 && details?.credential !== undefined && details.refusal !== undefined) {
+      this.metrics.authFailures.labels(details.credential, details.refusal).inc();
+    } else if (status === 403) {
+      this.metrics.authorizationDenials.labels(routeTemplateOf(request as never)).inc();
+    } else if (status === 429 && details?.limit !== undefined) {
+      this.metrics.throttled.labels(details.limit).inc();
+    }
+  }
+
+  /** One audit record written to the chain (the host subscribes this to the audit layer). */
+  auditRecord(record: Readonly<AuditEvent>): void {
+    this.metrics.auditWritten.inc();
+    switch (record.action) {
+      case LOGIN_FAILED:
+        // Locked: refused before the password was checked (the per-account limit).
+        this.metrics.authFailures
+          .labels('password', record.outcome === 'throttled' ? 'locked' : 'bad_password')
+          .inc(record.occurrences);
+        break;
+      case REFRESH_FAILED:
+        this.metrics.authFailures.labels('refresh-token', 'bad_token').inc(record.occurrences);
+        break;
+      case REFRESH_REUSED:
+        this.metrics.refreshReuse.inc(record.occurrences);
+        this.metrics.authFailures.labels('refresh-token', 'reused').inc(record.occurrences);
+        break;
+    }
+  }
+
+  /** A record the audit pipeline lost. */
+  auditLoss(loss: 'dropped' | 'quarantined'): void {
+    if (loss === 'dropped') this.metrics.auditDropped.inc();
+    else this.metrics.auditQuarantined.inc();
+  }
+}
