@@ -33,6 +33,7 @@ import { WeatherModule } from './weather/weather.module';
 import { StationKeyBinding } from './weather/stations/station-key-binding';
 import { WEATHER_SCOPES } from './weather/weather-scopes';
 import { MonitoringModule } from './security/monitoring/monitoring.module';
+import { MonitoringEndpointsModule } from './security/monitoring/monitoring-endpoints.module';
 import { MONITORING_WIRING } from './monitoring.wiring';
 
 /** Wiring that is not configuration: tests use it to capture log output. */
@@ -113,8 +114,13 @@ export class AppModule {
         UsageModule,
         MonitoringModule.forRootAsync({
           inject: [APP_CONFIG, REDIS],
-          useFactory: (c: AppConfig, redis: Redis | null) => ({ metrics: c.metrics, redis }),
+          useFactory: (c: AppConfig, redis: Redis | null) => ({
+            metrics: c.metrics,
+            alerts: c.alerts,
+            redis, // detection counters shared by the instances; its errors counted
+          }),
         }),
+        MonitoringEndpointsModule,
         BootstrapModule,
       ],
       // guards, interceptors, pipe, filter: in the order they run; then what feeds the metrics

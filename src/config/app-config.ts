@@ -37,7 +37,10 @@ export interface AuthConfig {
 }
 
 /** Requests allowed per window: the throttling layer owns the type. */
-import type { MetricsListenerOptions } from '../security/monitoring/monitoring.options';
+import type {
+  AlertThresholds,
+  MetricsListenerOptions,
+} from '../security/monitoring/monitoring.options';
 
 export type RateLimitConfig = RateLimits;
 
@@ -73,6 +76,8 @@ export interface AppConfig {
   redisUrl: string | undefined;
   /** The metrics listener (METRICS_*): its own port, never the API's; port null: off. */
   metrics: MetricsListenerOptions;
+  /** Detection thresholds and windows (ALERT_*). */
+  alerts: AlertThresholds;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

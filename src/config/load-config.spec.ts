@@ -191,6 +191,31 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the detection thresholds, with the documented defaults, and refuses nonsense', () => {
+    expect(loadConfig(DEV_KEK).alerts).toEqual({
+      stuffingAccounts: 10,
+      stuffingWindowSeconds: 600,
+      bruteForceFailures: 10,
+      bruteForceWindowSeconds: 900,
+      apiKeyAddresses: 5,
+      apiKeyWindowSeconds: 300,
+      probingNotFound: 20,
+      probingWindowSeconds: 300,
+      episodeSeconds: 3600,
+      auditVerifyIntervalSeconds: 300,
+    });
+    expect(loadConfig({ ...DEV_KEK, ALERT_STUFFING_ACCOUNTS: '25' }).alerts.stuffingAccounts).toBe(
+      25,
+    );
+    // 1 would alert on every failed login; 0 on nothing at all.
+    for (const value of ['0', '1', 'ten', '-5']) {
+      expect(problemsOf({ ALERT_STUFFING_ACCOUNTS: value })).toEqual([
+        expect.stringContaining('ALERT_STUFFING_ACCOUNTS'),
+      ]);
+    }
+    expect(problemsOf({ ALERT_EPISODE_SECONDS: '5' })).toHaveLength(1);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ ...DEV_KEK, PORT: '  ', DATABASE_URL: '' })).toMatchObject({
       port: 3000,

@@ -2,7 +2,11 @@ import { emailAddressProblem, normaliseEmail } from '../common/identity/email-ad
 import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 import { devKeyFile, loadKeyEncryptionKey } from './key-encryption-key';
-import { MIN_METRICS_TOKEN_LENGTH, isLoopback } from '../security/monitoring/monitoring.options';
+import {
+  DEFAULT_ALERT_THRESHOLDS,
+  MIN_METRICS_TOKEN_LENGTH,
+  isLoopback,
+} from '../security/monitoring/monitoring.options';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -84,6 +88,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditQueueMaxRecords: r.int('AUDIT_QUEUE_MAX_RECORDS', 10_000, 100, 1_000_000),
     redisUrl: parseRedisUrl(r),
     metrics: loadMetricsListener(r, nodeEnv),
+    alerts: loadAlertThresholds(r),
   };
   // The API's port never serves the metrics: one port for both would expose them publicly.
   if (
@@ -232,6 +237,32 @@ function loadMetricsListener(r: EnvReader, nodeEnv: NodeEnv): AppConfig['metrics
   const listener = { port, host, ...(token === undefined ? {} : { token }) };
   // Development's default port: a second instance warns instead of failing to start.
   return rawPort === undefined && port !== null ? { ...listener, bestEffort: true } : listener;
+}
+
+/** Detection rules: thresholds per window (README "Settings"; the monitoring layer's defaults). */
+function loadAlertThresholds(r: EnvReader): AppConfig['alerts'] {
+  const d = DEFAULT_ALERT_THRESHOLDS;
+  const windowOf = (name: string, fallback: number) => r.int(name, fallback, 10, 86_400);
+  return {
+    stuffingAccounts: r.int('ALERT_STUFFING_ACCOUNTS', d.stuffingAccounts, 2, 100_000),
+    stuffingWindowSeconds: windowOf('ALERT_STUFFING_WINDOW_SECONDS', d.stuffingWindowSeconds),
+    bruteForceFailures: r.int('ALERT_BRUTE_FORCE_FAILURES', d.bruteForceFailures, 2, 100_000),
+    bruteForceWindowSeconds: windowOf(
+      'ALERT_BRUTE_FORCE_WINDOW_SECONDS',
+      d.bruteForceWindowSeconds,
+    ),
+    apiKeyAddresses: r.int('ALERT_API_KEY_ADDRESSES', d.apiKeyAddresses, 2, 10_000),
+    apiKeyWindowSeconds: windowOf('ALERT_API_KEY_WINDOW_SECONDS', d.apiKeyWindowSeconds),
+    probingNotFound: r.int('ALERT_PROBING_NOT_FOUND', d.probingNotFound, 2, 100_000),
+    probingWindowSeconds: windowOf('ALERT_PROBING_WINDOW_SECONDS', d.probingWindowSeconds),
+    episodeSeconds: r.int('ALERT_EPISODE_SECONDS', d.episodeSeconds, 60, 7 * 86_400),
+    auditVerifyIntervalSeconds: r.int(
+      'ALERT_AUDIT_VERIFY_INTERVAL_SECONDS',
+      d.auditVerifyIntervalSeconds,
+      10,
+      86_400,
+    ),
+  };
 }
 
 function parseRedisUrl(r: EnvReader): string | undefined {

@@ -193,8 +193,16 @@ const ALLOW_LIST: Record<string, string[]> = {
     'security/authorization/unauthenticated.problem',
     'users/',
   ],
-  // Monitoring reads what others announce: error responses, audit records (their type only).
-  monitoring: ['common/problem-details/', 'common/options/', 'security/audit/audit-event'],
+  // Monitoring reads what others announce: error responses, audit records (their type only),
+  // the caller on the request; its alert list reads the audit table, admins only.
+  monitoring: [
+    ...SHARED,
+    'security/audit/audit-event',
+    'security/audit/audit-log.entity',
+    'security/authorization/principal',
+    'security/authorization/policy.decorators',
+    'security/authorization/authorization.guard',
+  ],
   'api-key': [...SHARED, ...TRANSACTIONS, ...POLICY, ...ROUTE_DECLARATIONS, 'users/user.entity'],
 };
 

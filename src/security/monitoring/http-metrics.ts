@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Counter, Histogram } from 'prom-client';
+import type { Principal } from '../authorization/principal';
+import { AlertDetector } from './alert-detector';
 import { SecurityMetrics } from './security-metrics';
 
 /** Node's parser accepts a fixed list of methods; the rare ones share one label. */
@@ -23,6 +25,8 @@ const RECORDER = Symbol('metricsRecorder');
 type TimedResponse = ServerResponse & { [STARTED]?: number; [RECORDER]?: HttpMetrics };
 /** Express: the matched route and its router's mount point; Fastify: the route's URL. */
 type RoutedRequest = IncomingMessage & {
+  user?: Principal;
+  ip?: string;
   route?: { path?: unknown };
   baseUrl?: string;
   routeOptions?: { url?: unknown };
@@ -42,7 +46,10 @@ interface Children {
 export class HttpMetrics {
   private readonly children = new Map<string, Children>();
 
-  constructor(private readonly metrics: SecurityMetrics) {}
+  constructor(
+    private readonly metrics: SecurityMetrics,
+    private readonly detector: AlertDetector,
+  ) {}
 
   /** Platform middleware (Express signature); install it first, so every answer is counted. */
   readonly middleware = (_req: IncomingMessage, res: ServerResponse, next: () => void): void => {
@@ -56,7 +63,8 @@ export class HttpMetrics {
   record(req: IncomingMessage, res: ServerResponse): void {
     const started = (res as TimedResponse)[STARTED];
     if (started === undefined) return;
-    const route = routeTemplateOf(req);
+    const routed = req as RoutedRequest;
+    const route = routeTemplateOf(routed);
     const method = METHODS[req.method ?? ''] ?? 'other';
     const statusClass = STATUS_CLASSES[Math.min(5, Math.floor(res.statusCode / 100))] ?? '5xx';
     const key = `${route} ${method} ${statusClass}`;
@@ -70,6 +78,11 @@ export class HttpMetrics {
     }
     children.requests.inc();
     children.duration.observe((performance.now() - started) / 1000);
+    // Detection looks at API keys' addresses and identified 404s only: no work otherwise.
+    const principal = routed.user;
+    if (principal && (principal.kind === 'api-key' || res.statusCode === 404)) {
+      this.detector.requestAnswered(principal, route, res.statusCode, routed.ip);
+    }
   }
 }
 

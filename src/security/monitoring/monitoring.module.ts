@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ErrorResponseEventsModule } from '../../common/problem-details/error-response-events.module';
 import { optionsCheck } from '../../common/options/options-check.provider';
+import { AlertDetector } from './alert-detector';
+import { AuditChainWatch } from './audit-chain.watch';
 import { HttpMetrics } from './http-metrics';
 import { InfrastructureMetrics } from './infrastructure-metrics';
 import { MetricsServer } from './metrics.server';
@@ -19,11 +21,20 @@ import { SecuritySignals } from './security-signals';
   providers: [
     optionsCheck(MONITORING_OPTIONS, validateMonitoringOptions), // a bad one stops the start
     SecurityMetrics,
+    AlertDetector,
+    AuditChainWatch,
     HttpMetrics,
     SecuritySignals,
     InfrastructureMetrics,
     MetricsServer,
   ],
-  exports: [SecurityMetrics, HttpMetrics, SecuritySignals, MetricsServer],
+  exports: [
+    SecurityMetrics,
+    AlertDetector,
+    AuditChainWatch,
+    HttpMetrics,
+    SecuritySignals,
+    MetricsServer,
+  ],
 })
 export class MonitoringModule extends ConfigurableMonitoringModule {}

@@ -18,9 +18,44 @@ export interface MetricsListenerOptions {
   bestEffort?: boolean;
 }
 
+/** Thresholds and windows of the detection rules (README "Settings"; all positive integers). */
+export interface AlertThresholds {
+  /** Distinct accounts with failed logins from one client, per window: stuffing or spraying. */
+  stuffingAccounts: number;
+  stuffingWindowSeconds: number;
+  /** Failed logins on one account, per window (a lockout raises it at once). */
+  bruteForceFailures: number;
+  bruteForceWindowSeconds: number;
+  /** Distinct client addresses presenting one API key, per window. */
+  apiKeyAddresses: number;
+  apiKeyWindowSeconds: number;
+  /** 404s on id routes collected by one identity, per window. */
+  probingNotFound: number;
+  probingWindowSeconds: number;
+  /** After an alert, the same alert (same type, same subject) stays quiet this long. */
+  episodeSeconds: number;
+  /** How often the audit chain is verified from where the last check ended. */
+  auditVerifyIntervalSeconds: number;
+}
+
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
+  stuffingAccounts: 10,
+  stuffingWindowSeconds: 600,
+  bruteForceFailures: 10,
+  bruteForceWindowSeconds: 900,
+  apiKeyAddresses: 5,
+  apiKeyWindowSeconds: 300,
+  probingNotFound: 20,
+  probingWindowSeconds: 300,
+  episodeSeconds: 3600,
+  auditVerifyIntervalSeconds: 300,
+};
+
 /** Settings of the monitoring layer (see README "Settings"). */
 export interface MonitoringOptions {
   metrics: MetricsListenerOptions;
+  /** Detection thresholds; absent ones take DEFAULT_ALERT_THRESHOLDS. */
+  alerts?: Partial<AlertThresholds>;
   /** A connected client to count the errors of; absent or null: no Redis metric. */
   redis?: Redis | null;
 }
@@ -61,5 +96,12 @@ export function validateMonitoringOptions(options: MonitoringOptions): void {
   ) {
     check.add('metrics.token', `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters if given`);
   }
+  for (const [name, value] of Object.entries(alertThresholds(options))) {
+    check.positiveInteger(`alerts.${name}`, value);
+  }
   check.throwIfAny();
+}
+
+export function alertThresholds(options: MonitoringOptions): AlertThresholds {
+  return { ...DEFAULT_ALERT_THRESHOLDS, ...options.alerts };
 }

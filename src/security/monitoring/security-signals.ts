@@ -6,6 +6,7 @@ import {
 } from '../../common/problem-details/error-response.events';
 import { ProblemException } from '../../common/problem-details/problem.exception';
 import type { AuditEvent } from '../audit/audit-event';
+import { AlertDetector } from './alert-detector';
 import { routeTemplateOf } from './http-metrics';
 import { SecurityMetrics } from './security-metrics';
 
@@ -13,6 +14,7 @@ import { SecurityMetrics } from './security-metrics';
 const LOGIN_FAILED = 'auth.login.failed';
 const REFRESH_FAILED = 'auth.refresh.failed';
 const REFRESH_REUSED = 'auth.refresh.reused';
+const USER_UPDATED = 'user.updated';
 
 /**
  * Turns what the other layers already announce into counters: error responses (the
@@ -22,9 +24,12 @@ const REFRESH_REUSED = 'auth.refresh.reused';
  */
 @Injectable()
 export class SecuritySignals implements OnModuleInit {
+  private dropped = 0;
+
   constructor(
     private readonly events: ErrorResponseEvents,
     private readonly metrics: SecurityMetrics,
+    private readonly detector: AlertDetector,
   ) {}
 
   onModuleInit(): void {
@@ -38,6 +43,10 @@ export class SecuritySignals implements OnModuleInit {
     const details = exception.auditDetails;
     if (status === 401 && details?.credential !== undefined && details.refusal !== undefined) {
       this.metrics.authFailures.labels(details.credential, details.refusal).inc();
+      if (details.refusal === 'rotated_out' && details.keyId !== undefined) {
+        const ip = (request as { ip?: string }).ip ?? null;
+        this.detector.rotatedSecretPresented(details.keyId, ip);
+      }
     } else if (status === 403) {
       this.metrics.authorizationDenials.labels(routeTemplateOf(request as never)).inc();
     } else if (status === 429 && details?.limit !== undefined) {
@@ -54,6 +63,7 @@ export class SecuritySignals implements OnModuleInit {
         this.metrics.authFailures
           .labels('password', record.outcome === 'throttled' ? 'locked' : 'bad_password')
           .inc(record.occurrences);
+        this.detector.loginFailed(record);
         break;
       case REFRESH_FAILED:
         this.metrics.authFailures.labels('refresh-token', 'bad_token').inc(record.occurrences);
@@ -61,13 +71,19 @@ export class SecuritySignals implements OnModuleInit {
       case REFRESH_REUSED:
         this.metrics.refreshReuse.inc(record.occurrences);
         this.metrics.authFailures.labels('refresh-token', 'reused').inc(record.occurrences);
+        this.detector.refreshTokenReused(record);
+        break;
+      case USER_UPDATED:
+        this.detector.roleChanged(record);
         break;
     }
   }
 
   /** A record the audit pipeline lost. */
   auditLoss(loss: 'dropped' | 'quarantined'): void {
-    if (loss === 'dropped') this.metrics.auditDropped.inc();
-    else this.metrics.auditQuarantined.inc();
+    if (loss === 'quarantined') return this.metrics.auditQuarantined.inc();
+    this.dropped += 1;
+    this.metrics.auditDropped.inc();
+    this.detector.auditRecordDropped(this.dropped);
   }
 }
