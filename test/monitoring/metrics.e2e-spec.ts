@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { MetricsServer } from '../../src/security/monitoring/metrics.server';
-import { createKey } from '../support/api-keys';
+import { apiKeyHeader, createKey } from '../support/api-keys';
 import { flushAudit } from '../support/audit';
 import { sampleOf, scrape } from '../support/metrics';
 import { logout, signedInUser } from '../support/sign-in';
@@ -109,6 +109,68 @@ describe('metrics of the whole app (e2e)', () => {
     ).toBeGreaterThanOrEqual(1);
     expect(text).not.toContain('00000000-0000-4000-8000-000000000000');
     expect(text).not.toContain(viewer.id);
+  });
+
+  it('reports the principal cache: hits and misses, changes by kind, the channel up', async () => {
+    const before = await metrics();
+    const key = await createKey(t, t.auth, { scopes: ['stations:read'] });
+    for (let i = 0; i < 3; i += 1) {
+      await request(t.server).get('/v1/stations').set(key.auth).expect(200);
+    }
+    await request(t.server).delete(`/v1/api-keys/${key.id}`).set(t.auth).expect(204);
+    await request(t.server).get('/v1/stations').set(key.auth).expect(401);
+    const after = await metrics();
+    const delta = (name: string, labels: Record<string, string>) =>
+      sampleOf(after, name, labels) - sampleOf(before, name, labels);
+    // The first use reads the key (a miss), the next ones are answered from memory.
+    expect(delta('principal_cache_lookups_total', { result: 'miss' })).toBeGreaterThanOrEqual(1);
+    expect(delta('principal_cache_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(2);
+    // The revocation reached the cache through the database's change feed.
+    expect(
+      delta('principal_cache_invalidations_total', { kind: 'api_key' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(delta('auth_failures_total', { credential: 'api-key', reason: 'revoked' })).toBe(1);
+    expect(sampleOf(after, 'principal_cache_channel_up')).toBe(1);
+    expect(sampleOf(after, 'principal_cache_lookups_total', { result: 'bypassed' })).toBe(0);
+    expect(after).not.toContain(key.keyId);
+  });
+
+  it('counts a refusal of a cached key as the same refusal as one read from the database', async () => {
+    const before = await metrics();
+    const key = await createKey(t, t.auth, { scopes: ['stations:read'] });
+    const wrongSecret = apiKeyHeader(`wxk_${key.keyId}_${'A'.repeat(43)}`);
+    // Cold: the record is read, the secret does not match.
+    await request(t.server).get('/v1/stations').set(wrongSecret).expect(401);
+    await request(t.server).get('/v1/stations').set(key.auth).expect(200); // now cached
+    const warm = await metrics();
+    await request(t.server).get('/v1/stations').set(wrongSecret).expect(401);
+    const after = await metrics();
+    const badKey = { credential: 'api-key', reason: 'bad_key' };
+    const hit = { result: 'hit' };
+    expect(sampleOf(warm, 'auth_failures_total', badKey)).toBe(
+      sampleOf(before, 'auth_failures_total', badKey) + 1,
+    );
+    // Warm: answered from the cache (a hit), and refused for the same reason.
+    expect(sampleOf(after, 'principal_cache_lookups_total', hit)).toBeGreaterThan(
+      sampleOf(warm, 'principal_cache_lookups_total', hit),
+    );
+    expect(sampleOf(after, 'auth_failures_total', badKey)).toBe(
+      sampleOf(warm, 'auth_failures_total', badKey) + 1,
+    );
+  });
+
+  it('counts a request no route matched as unmatched, never by its path', async () => {
+    const before = await metrics();
+    await request(t.server).get('/no/such/route-4711').set(t.auth).expect(404);
+    const after = await metrics();
+    const unmatched = { route: 'unmatched', method: 'GET', status_class: '4xx' };
+    expect(
+      sampleOf(after, 'http_requests_total', unmatched) -
+        sampleOf(before, 'http_requests_total', unmatched),
+    ).toBe(1);
+    expect(after).not.toContain('route-4711');
+    // Express: the catch-all of module middleware is not the request's route.
+    expect(after).not.toContain('{*path}');
   });
 
   it('reports the audit pipeline and the database pool', async () => {

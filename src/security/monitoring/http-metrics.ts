@@ -136,10 +136,18 @@ function onFinish(this: TimedResponse): void {
   this[RECORDER]?.record(this.req, this);
 }
 
+/**
+ * Express: module middleware for every route (`forRoutes('{*path}')`, as ApiKeyModule's) is
+ * mounted as a route, which leaves `req.route` set on a request no controller route matched.
+ */
+const CATCH_ALL_PATHS: ReadonlySet<string> = new Set(['/{*path}', '{*path}', '*', '/*']);
+
 /** The route template (`/v1/stations/:id`), never the raw path: a bounded label. */
 export function routeTemplateOf(req: RoutedRequest): string {
   const path = req.route?.path;
-  if (typeof path === 'string') return req.baseUrl ? req.baseUrl + path : path;
+  if (typeof path === 'string' && !CATCH_ALL_PATHS.has(path)) {
+    return req.baseUrl ? req.baseUrl + path : path;
+  }
   const url = req.routeOptions?.url;
   return typeof url === 'string' ? url : UNMATCHED_ROUTE;
 }

@@ -21,6 +21,11 @@ const EXPECTED: Record<string, readonly string[]> = {
   db_query_errors_total: [],
   redis_errors_total: [],
   security_alerts_total: ['type'],
+  principal_cache_lookups_total: ['result'],
+  principal_cache_invalidations_total: ['kind'],
+  principal_cache_evictions_total: [],
+  principal_cache_entries: [],
+  principal_cache_channel_up: [],
 };
 
 describe('SecurityMetrics', () => {
@@ -50,6 +55,28 @@ describe('SecurityMetrics', () => {
     expect(text).toContain('nodejs_eventloop_lag_seconds');
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('copies the principal cache counters at scrape time, labelled by closed sets only', async () => {
+    const own = new SecurityMetrics();
+    const kinds = { user: 2, session: 1, api_key: 0, signing_key: 0, all: 0, channel: 1, other: 0 };
+    const counts = { hits: 5, misses: 2, bypassed: 1, evictions: 3, entries: 4, live: true };
+    own.watchPrincipalCache(() => ({ ...counts, invalidationsByKind: kinds }));
+    let text = await own.registry.metrics();
+    expect(text).toContain('principal_cache_lookups_total{result="hit"} 5');
+    expect(text).toContain('principal_cache_lookups_total{result="miss"} 2');
+    expect(text).toContain('principal_cache_lookups_total{result="bypassed"} 1');
+    expect(text).toContain('principal_cache_invalidations_total{kind="user"} 2');
+    expect(text).toContain('principal_cache_invalidations_total{kind="channel"} 1');
+    expect(text).toContain('principal_cache_evictions_total 3');
+    expect(text).toContain('principal_cache_entries 4');
+    expect(text).toContain('principal_cache_channel_up 1');
+    // Read again, not added up: the cache's own counters are the truth.
+    counts.hits = 6;
+    counts.live = false;
+    text = await own.registry.metrics();
+    expect(text).toContain('principal_cache_lookups_total{result="hit"} 6');
+    expect(text).toContain('principal_cache_channel_up 0');
   });
 
   it('keeps two apps in one process apart (no global registry)', async () => {

@@ -24,6 +24,11 @@ export const METRIC_LABELS = {
   db_query_errors_total: [],
   redis_errors_total: [],
   security_alerts_total: ['type'],
+  principal_cache_lookups_total: ['result'],
+  principal_cache_invalidations_total: ['kind'],
+  principal_cache_evictions_total: [],
+  principal_cache_entries: [],
+  principal_cache_channel_up: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MetricName = keyof typeof METRIC_LABELS;
@@ -33,6 +38,24 @@ export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 /** Something the registry asks at scrape time (pool use, queue length): never per request. */
 export type GaugeProbe = () => number | undefined;
+
+/**
+ * What the host's principal cache counts (its stats(), read at scrape time: the cache itself
+ * pays nothing per request for being measured). Counters since start; `invalidationsByKind`
+ * keys are a closed set (user, session, api_key, signing_key, all, channel, other).
+ */
+export interface PrincipalCacheCounts {
+  hits: number;
+  misses: number;
+  /** Lookups answered "not cached" because the change channel was down. */
+  bypassed: number;
+  evictions: number;
+  entries: number;
+  invalidationsByKind: Readonly<Record<string, number>>;
+  /** Whether changes reach this instance (the pg_notify channel is subscribed). */
+  live: boolean;
+}
+export type PrincipalCacheProbe = () => PrincipalCacheCounts | undefined;
 
 /**
  * The metrics registry of one app (not prom-client's global one: two apps in one process, as
@@ -91,6 +114,7 @@ export class SecurityMetrics {
   private auditPending: GaugeProbe = () => undefined;
   private auditVerifiedAt: GaugeProbe = () => undefined;
   private dbPool: Partial<Record<'total' | 'idle' | 'waiting', GaugeProbe>> = {};
+  private principalCache: PrincipalCacheProbe = () => undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry }); // process, heap, GC, event-loop lag
@@ -108,6 +132,7 @@ export class SecurityMetrics {
     this.gauge('db_pool_connections', 'Database pool connections, by state', (set) => {
       for (const state of ['total', 'idle', 'waiting'] as const) set(this.dbPool[state]?.(), state);
     });
+    this.principalCacheMetrics();
   }
 
   /** What the registry reads when scraped; each source is set once, by whoever owns it. */
@@ -121,6 +146,72 @@ export class SecurityMetrics {
 
   watchDbPool(probes: Partial<Record<'total' | 'idle' | 'waiting', GaugeProbe>>): void {
     this.dbPool = probes;
+  }
+
+  watchPrincipalCache(probe: PrincipalCacheProbe): void {
+    this.principalCache = probe;
+  }
+
+  /**
+   * The principal cache's own counters, copied at scrape time: counters here too (they only
+   * grow in the cache), so rate() and a hit ratio work as on any counter.
+   */
+  private principalCacheMetrics(): void {
+    const cache = (): PrincipalCacheCounts | undefined => this.principalCache();
+    this.copiedCounter(
+      'principal_cache_lookups_total',
+      'Principal cache lookups: hit, miss, or bypassed (the change channel was down)',
+      () => {
+        const c = cache();
+        return c && { hit: c.hits, miss: c.misses, bypassed: c.bypassed };
+      },
+    );
+    this.copiedCounter(
+      'principal_cache_invalidations_total',
+      'Changes announced to the principal cache, by the kind of row they named',
+      () => cache()?.invalidationsByKind,
+    );
+    this.copiedCounter(
+      'principal_cache_evictions_total',
+      'Principal cache entries dropped to stay within AUTH_CACHE_MAX_ENTRIES',
+      () => {
+        const c = cache();
+        return c && { '': c.evictions };
+      },
+    );
+    this.gauge('principal_cache_entries', 'Entries in the principal cache', (set) =>
+      set(cache()?.entries),
+    );
+    this.gauge(
+      'principal_cache_channel_up',
+      '1 while the change channel (pg_notify) is subscribed and the cache trusted, else 0',
+      (set) => {
+        const c = cache();
+        set(c === undefined ? undefined : c.live ? 1 : 0);
+      },
+    );
+  }
+
+  /** A counter whose values are read from a source at scrape time, by its one label ('' for none). */
+  private copiedCounter(
+    name: MetricName,
+    help: string,
+    read: () => Readonly<Record<string, number>> | undefined,
+  ): void {
+    const [label] = METRIC_LABELS[name] as readonly string[];
+    new Counter({
+      name,
+      help,
+      labelNames: METRIC_LABELS[name],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [value, count] of Object.entries(read() ?? {})) {
+          if (label === undefined) this.inc(count);
+          else this.inc({ [label]: value }, count);
+        }
+      },
+    });
   }
 
   private counter<N extends MetricName>(
