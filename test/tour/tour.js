@@ -23,8 +23,9 @@
  *                        monitoring step; without it the step shows the alerts list only
  *   NO_COLOR             plain output even on a terminal
  * Against a running server the server's own limits apply: its failed-login limit (default 5),
- * logins per IP (default 30 per 15 minutes; the tour uses about 17 per run) and registrations per
- * IP (default 10 an hour; the tour uses 3 per run), so a few runs in a row end in 429s.
+ * logins per IP (default 30 per 15 minutes; the tour uses about 22 per run there, 11 of them
+ * for the stuffing alert at the default ALERT_STUFFING_ACCOUNTS) and registrations per IP
+ * (default 10 an hour; the tour uses 3 per run), so a few runs in a row end in 429s.
  */
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
