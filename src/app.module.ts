@@ -42,6 +42,9 @@ import { AccountsModule } from './security/accounts/accounts.module';
 import { EmailVerificationService } from './security/accounts/email-verification.service';
 import { COUNTER_STORAGE, type CounterStorage } from './security/throttling/counter-storage';
 import { TokenService } from './security/jwt/token.service';
+import { MonitoringModule } from './security/monitoring/monitoring.module';
+import { MonitoringEndpointsModule } from './security/monitoring/monitoring-endpoints.module';
+import { MONITORING_WIRING } from './monitoring.wiring';
 
 /** Wiring that is not configuration: tests use it to capture log output. */
 export interface AppOptions {
@@ -78,8 +81,8 @@ export class AppModule {
         AuthorizationModule.forRoot({
           // The header present picks the strategy; both at once is refused.
           credentials: [
-            { header: 'x-api-key', strategy: ApiKeyStrategy },
-            { header: 'authorization', strategy: JwtStrategy },
+            { header: 'x-api-key', strategy: ApiKeyStrategy, kind: 'api-key' },
+            { header: 'authorization', strategy: JwtStrategy, kind: 'jwt' },
           ],
         }),
         JwtAuthModule.forRootAsync({
@@ -166,9 +169,19 @@ export class AppModule {
         }),
         AuditEndpointsModule,
         UsageModule,
+        MonitoringModule.forRootAsync({
+          inject: [APP_CONFIG, REDIS],
+          useFactory: (c: AppConfig, redis: Redis | null) => ({
+            metrics: c.metrics,
+            alerts: c.alerts,
+            redis, // detection counters shared by the instances; its errors counted
+          }),
+        }),
+        MonitoringEndpointsModule,
         BootstrapModule,
       ],
-      providers: REQUEST_PIPELINE, // guards, interceptors, pipe, filter: in the order they run
+      // guards, interceptors, pipe, filter: in the order they run; then what feeds the metrics
+      providers: [...REQUEST_PIPELINE, MONITORING_WIRING],
     };
   }
 }

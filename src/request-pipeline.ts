@@ -17,6 +17,7 @@ import { UnverifiedAccountGuard } from './security/accounts/unverified-account.g
 import { ClientIpThrottlerGuard } from './security/throttling/client-ip-throttler.guard';
 import { IdentityThrottlerGuard } from './security/throttling/identity-throttler.guard';
 import { PreRoutingIpLimiter } from './security/throttling/pre-routing-ip.limiter';
+import { HttpMetrics } from './security/monitoring/http-metrics';
 import { VALIDATION_PIPE } from './security/validation/validation.pipe';
 import { UsageInterceptor } from './usage/usage.interceptor';
 
@@ -36,6 +37,9 @@ export const BODY_LIMIT = BODY_LIMIT_BYTES;
  *  3. Guards, interceptors, pipe and filter: REQUEST_PIPELINE below.
  */
 export function installPlatformMiddleware(app: INestApplication): void {
+  const httpMetrics = app.get(HttpMetrics);
+  app.use(httpMetrics.middleware); // first: every answer is counted, a 413 or 404 too
+  httpMetrics.linkRoutedRequests(app.getHttpAdapter()); // Fastify: its route and caller, for it
   app.use(inFlightMiddleware(app.get(InFlightRequests))); // counted for a graceful shutdown
   app.use(requestIdMiddleware); // the server's own id: even a rejected request is traceable
   app.use(app.get<HttpLogger>(HTTP_LOGGER)); // one access-log line per request

@@ -1,5 +1,9 @@
 import type { PrincipalCacheOptions } from '../common/principal-cache/principal-cache';
 import type { MailOptions } from '../mail/mail.options';
+import type {
+  AlertThresholds,
+  MetricsListenerOptions,
+} from '../security/monitoring/monitoring.options';
 import type { RateLimits } from '../security/throttling/throttling.options';
 import type { AccountsConfig } from './mail-config';
 
@@ -102,6 +106,10 @@ export interface AppConfig {
   mail: MailOptions;
   /** E-mail verification and password reset. */
   accounts: AccountsConfig;
+  /** The metrics listener (METRICS_*): its own port, never the API's; port null: off. */
+  metrics: MetricsListenerOptions;
+  /** Detection thresholds and windows (ALERT_*). */
+  alerts: AlertThresholds;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

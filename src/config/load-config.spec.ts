@@ -245,6 +245,74 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...DEV_KEK, HTTP_ADAPTER: 'fastify' }).httpAdapter).toBe('fastify');
   });
 
+  it('serves metrics on their own loopback port in development only, unless configured', () => {
+    expect(loadConfig(DEV_KEK).metrics).toEqual({
+      port: 9464,
+      host: '127.0.0.1',
+      bestEffort: true,
+    });
+    expect(loadConfig({ ...DEV_KEK, METRICS_PORT: 'off' }).metrics.port).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'test' }).metrics.port).toBeNull();
+    const production = { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: STRONG_KEK, ...PROD_MFA };
+    expect(loadConfig(production).metrics.port).toBeNull();
+    expect(loadConfig({ ...production, METRICS_PORT: '9100' }).metrics).toEqual({
+      port: 9100,
+      host: '127.0.0.1',
+    });
+  });
+
+  it('refuses a metrics listener that would expose the metrics', () => {
+    const production = { NODE_ENV: 'production', JWT_KEY_ENCRYPTION_KEY: STRONG_KEK, ...PROD_MFA };
+    // Reachable from elsewhere without a token.
+    expect(problemsOf({ ...production, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toEqual([
+      expect.stringContaining('METRICS_TOKEN is required in production'),
+    ]);
+    const token = 'Zq8xN3vT6pW1rY4uB7eH0kM2sD5fG9jL';
+    expect(
+      loadConfig({
+        ...production,
+        METRICS_PORT: '9464',
+        METRICS_HOST: '0.0.0.0',
+        METRICS_TOKEN: token,
+      }).metrics,
+    ).toEqual({ port: 9464, host: '0.0.0.0', token });
+    expect(problemsOf({ METRICS_TOKEN: 'too-short' })).toEqual([
+      expect.stringContaining('METRICS_TOKEN must be at least 32'),
+    ]);
+    expect(problemsOf({ METRICS_TOKEN: 'a'.repeat(40) })).toHaveLength(1); // not random
+    expect(problemsOf({ PORT: '9464' })).toEqual([
+      expect.stringContaining('METRICS_PORT must differ'),
+    ]);
+    expect(problemsOf({ METRICS_PORT: '70000' })).toEqual([
+      expect.stringContaining('METRICS_PORT'),
+    ]);
+  });
+
+  it('reads the detection thresholds, with the documented defaults, and refuses nonsense', () => {
+    expect(loadConfig(DEV_KEK).alerts).toEqual({
+      stuffingAccounts: 10,
+      stuffingWindowSeconds: 600,
+      bruteForceFailures: 10,
+      bruteForceWindowSeconds: 900,
+      apiKeyAddresses: 5,
+      apiKeyWindowSeconds: 300,
+      probingNotFound: 20,
+      probingWindowSeconds: 300,
+      episodeSeconds: 3600,
+      auditVerifyIntervalSeconds: 300,
+    });
+    expect(loadConfig({ ...DEV_KEK, ALERT_STUFFING_ACCOUNTS: '25' }).alerts.stuffingAccounts).toBe(
+      25,
+    );
+    // 1 would alert on every failed login; 0 on nothing at all.
+    for (const value of ['0', '1', 'ten', '-5']) {
+      expect(problemsOf({ ALERT_STUFFING_ACCOUNTS: value })).toEqual([
+        expect.stringContaining('ALERT_STUFFING_ACCOUNTS'),
+      ]);
+    }
+    expect(problemsOf({ ALERT_EPISODE_SECONDS: '5' })).toHaveLength(1);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ ...DEV_KEK, PORT: '  ', DATABASE_URL: '' })).toMatchObject({
       port: 3000,

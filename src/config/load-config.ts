@@ -3,6 +3,11 @@ import { AppConfig, HttpAdapterName, LogLevel, MfaConfig, NodeEnv, TrustProxy } 
 import { ConfigError, Env, EnvReader } from './env-parsers';
 import { devKeyFile, loadKeyEncryptionKey, loadSecretKey } from './key-encryption-key';
 import { loadMailConfig } from './mail-config';
+import {
+  DEFAULT_ALERT_THRESHOLDS,
+  MIN_METRICS_TOKEN_LENGTH,
+  isLoopback,
+} from '../security/monitoring/monitoring.options';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -101,7 +106,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
       // A ceiling only: every change to what an entry was read from drops it at once.
       ttlMs: r.int('AUTH_CACHE_TTL_MS', 30_000, 100, 300_000),
     },
+    metrics: loadMetricsListener(r, nodeEnv),
+    alerts: loadAlertThresholds(r),
   };
+  // The API's port never serves the metrics: one port for both would expose them publicly.
+  if (
+    config.metrics.port !== null &&
+    config.metrics.port !== 0 &&
+    config.metrics.port === config.port
+  ) {
+    r.fail('METRICS_PORT', 'must differ from PORT (the metrics have a listener of their own)');
+  }
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
@@ -222,6 +237,66 @@ function parseTrustProxy(r: EnvReader): TrustProxy {
     return false;
   }
   return entries;
+}
+
+/**
+ * The metrics listener: on in development (9464, Prometheus' customary exporter port), off in
+ * test and production unless METRICS_PORT is set. Loopback by default; in production a listener
+ * reachable from elsewhere must demand a bearer token.
+ */
+function loadMetricsListener(r: EnvReader, nodeEnv: NodeEnv): AppConfig['metrics'] {
+  const rawPort = r.raw('METRICS_PORT');
+  const port =
+    rawPort === 'off'
+      ? null
+      : rawPort === undefined
+        ? nodeEnv === 'development'
+          ? 9464
+          : null
+        : r.int('METRICS_PORT', 9464, 0, 65535);
+  const host = r.string('METRICS_HOST', '127.0.0.1');
+  const token = r.optionalString('METRICS_TOKEN');
+  if (token !== undefined && (token.length < MIN_METRICS_TOKEN_LENGTH || isWeakSecret(token))) {
+    r.fail(
+      'METRICS_TOKEN',
+      `must be at least ${MIN_METRICS_TOKEN_LENGTH} random characters (try: openssl rand -base64 32)`,
+    );
+  }
+  if (nodeEnv === 'production' && port !== null && !isLoopback(host) && token === undefined) {
+    r.fail(
+      'METRICS_TOKEN',
+      'is required in production when METRICS_HOST is not a loopback address',
+    );
+  }
+  const listener = { port, host, ...(token === undefined ? {} : { token }) };
+  // Development's default port: a second instance warns instead of failing to start.
+  return rawPort === undefined && port !== null ? { ...listener, bestEffort: true } : listener;
+}
+
+/** Detection rules: thresholds per window (README "Settings"; the monitoring layer's defaults). */
+function loadAlertThresholds(r: EnvReader): AppConfig['alerts'] {
+  const d = DEFAULT_ALERT_THRESHOLDS;
+  const windowOf = (name: string, fallback: number) => r.int(name, fallback, 10, 86_400);
+  return {
+    stuffingAccounts: r.int('ALERT_STUFFING_ACCOUNTS', d.stuffingAccounts, 2, 100_000),
+    stuffingWindowSeconds: windowOf('ALERT_STUFFING_WINDOW_SECONDS', d.stuffingWindowSeconds),
+    bruteForceFailures: r.int('ALERT_BRUTE_FORCE_FAILURES', d.bruteForceFailures, 2, 100_000),
+    bruteForceWindowSeconds: windowOf(
+      'ALERT_BRUTE_FORCE_WINDOW_SECONDS',
+      d.bruteForceWindowSeconds,
+    ),
+    apiKeyAddresses: r.int('ALERT_API_KEY_ADDRESSES', d.apiKeyAddresses, 2, 10_000),
+    apiKeyWindowSeconds: windowOf('ALERT_API_KEY_WINDOW_SECONDS', d.apiKeyWindowSeconds),
+    probingNotFound: r.int('ALERT_PROBING_NOT_FOUND', d.probingNotFound, 2, 100_000),
+    probingWindowSeconds: windowOf('ALERT_PROBING_WINDOW_SECONDS', d.probingWindowSeconds),
+    episodeSeconds: r.int('ALERT_EPISODE_SECONDS', d.episodeSeconds, 60, 7 * 86_400),
+    auditVerifyIntervalSeconds: r.int(
+      'ALERT_AUDIT_VERIFY_INTERVAL_SECONDS',
+      d.auditVerifyIntervalSeconds,
+      10,
+      86_400,
+    ),
+  };
 }
 
 function parseRedisUrl(r: EnvReader): string | undefined {

@@ -20,6 +20,7 @@ const LAYERS = [
   'throttling',
   'audit',
   'accounts',
+  'monitoring',
 ];
 const README_SECTIONS = [
   '## At a glance',
@@ -160,6 +161,7 @@ const POLICY = [
   'security/authorization/authorization.guard',
   'security/authorization/current-principal.decorator',
   'security/authorization/ownership',
+  'security/authorization/authentication-refusal',
 ];
 const ROUTE_DECLARATIONS = [
   'security/audit/audited.decorator',
@@ -230,6 +232,16 @@ const ALLOW_LIST: Record<string, string[]> = {
     'database/postgres-errors', // a taken address on change is a 409, as on registration
     'security/throttling/too-many-requests.problem', // the one 429 body of the app
     'users/',
+  ],
+  // Monitoring reads what others announce: error responses, audit records (their type only),
+  // the caller on the request; its alert list reads the audit table, admins only.
+  monitoring: [
+    ...SHARED,
+    'security/audit/audit-event',
+    'security/audit/audit-log.entity',
+    'security/authorization/principal',
+    'security/authorization/policy.decorators',
+    'security/authorization/authorization.guard',
   ],
 };
 

@@ -17,7 +17,8 @@
  * 2), BENCH_CONNECTIONS (10), BENCH_ONLY (a regular expression on target names),
  * BENCH_JSON (dist/bench/results.json), BENCH_LOG_LEVEL (the app's LOG_LEVEL, warn),
  * BENCH_COMPARE_CACHE=1 (also run each database's app with the principal cache off, its routes
- * named "... no cache", to compare within one run),
+ * named "... no cache", to compare within one run), BENCH_COMPARE_METRICS=1 (the same with the
+ * metrics off, "... no metrics": the app targets otherwise run with them on, as in production),
  * DATABASE_URL (a server where this run may create and drop a database).
  * Exits non-zero when any target answered anything but 2xx or had connection errors.
  * Benchmarks measure; no test asserts a time.
@@ -133,6 +134,11 @@ async function main() {
           const uncached = await startAppTarget(database, { AUTH_CACHE_MAX_ENTRIES: '0' });
           closers.push(uncached.close);
           targets.push(...appTargets(uncached, database, ', no cache'));
+        }
+        if (process.env.BENCH_COMPARE_METRICS === '1') {
+          const unmeasured = await startAppTarget(database, { METRICS_PORT: 'off' });
+          closers.push(unmeasured.close);
+          targets.push(...appTargets(unmeasured, database, ', no metrics'));
         }
       }
     }

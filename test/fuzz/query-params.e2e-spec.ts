@@ -144,6 +144,17 @@ describe('fuzzing query and path parameters (fast-check)', () => {
       }),
     },
     {
+      name: 'GET /v1/security/alerts',
+      path: () => '/v1/security/alerts',
+      params: () => ({
+        type: 'credential_stuffing',
+        from: hoursAgo(5),
+        to: now().toISOString(),
+        limit: '5',
+        cursor: 'eyJpZCI6IjEifQ',
+      }),
+    },
+    {
       name: 'GET /v1/usage/top-endpoints',
       path: () => '/v1/usage/top-endpoints',
       params: () => ({ from: hoursAgo(5), to: now().toISOString(), limit: '5' }),

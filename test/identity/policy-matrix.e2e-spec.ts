@@ -121,6 +121,8 @@ const ROUTES: Route[] = [
     expect: [401, 403, 403, 403, 200, 403, 403, 403, 403, 403] },
   { method: 'GET', route: '/v1/audit-logs/verify', path: () => '/v1/audit-logs/verify',
     expect: [401, 403, 403, 403, 200, 403, 403, 403, 403, 403] },
+  { method: 'GET', route: '/v1/security/alerts', path: () => '/v1/security/alerts',
+    expect: [401, 403, 403, 403, 200, 403, 403, 403, 403, 403] },
   { method: 'GET', route: '/v1/users', path: () => '/v1/users',
     expect: [401, 403, 403, 403, 200, 403, 403, 403, 403, 403] },
   { method: 'GET', route: '/v1/users/:id', path: () => `/v1/users/${target.id}`,

@@ -150,6 +150,7 @@ describe('API4 one expensive request (e2e)', () => {
 
   it.each<[string, () => string]>([
     ['501 audit records in one page', () => '/v1/audit-logs?limit=501'],
+    ['101 alerts in one page', () => '/v1/security/alerts?limit=101'],
     [
       'ten years of usage',
       () =>

@@ -98,6 +98,7 @@ const ESCALATIONS: Escalation[] = [
   { caller: 'operator', method: 'get', path: '/v1/users/:viewer' },
   { caller: 'operator', method: 'get', path: '/v1/audit-logs/verify' },
   { caller: 'operator', method: 'get', path: '/v1/usage/top-endpoints' },
+  { caller: 'operator', method: 'get', path: '/v1/security/alerts' },
   // A key is an application, never a person: no key management, no account functions.
   { caller: 'full-scope key', method: 'get', path: '/v1/api-keys' },
   {
@@ -109,6 +110,7 @@ const ESCALATIONS: Escalation[] = [
   { caller: 'full-scope key', method: 'post', path: '/v1/api-keys/:fullKey/rotate' },
   { caller: 'full-scope key', method: 'delete', path: '/v1/api-keys/:readKey' },
   { caller: 'full-scope key', method: 'get', path: '/v1/auth/me' },
+  { caller: 'full-scope key', method: 'get', path: '/v1/security/alerts' },
   { caller: 'full-scope key', method: 'post', path: '/v1/auth/logout' },
   {
     caller: 'full-scope key',
@@ -168,6 +170,7 @@ describe('API5 callers reaching functions above their privilege (e2e)', () => {
   it('the admin may do what was refused above (the refusals are about privilege)', async () => {
     await request(t.server).get('/v1/users').set(t.auth).expect(200);
     await request(t.server).get('/v1/audit-logs/verify').set(t.auth).expect(200);
+    await request(t.server).get('/v1/security/alerts').set(t.auth).expect(200);
     await request(t.server).get(`/v1/users/${viewer.id}`).set(t.auth).expect(200);
   });
 

@@ -19,10 +19,13 @@
  *                        a station and two API keys there, and locks one of its own accounts.
  *   TOUR_ADMIN_EMAIL,    an admin of that server (required with TOUR_URL)
  *   TOUR_ADMIN_PASSWORD
+ *   TOUR_METRICS_URL     that server's metrics listener (e.g. http://127.0.0.1:9464), for the
+ *                        monitoring step; without it the step shows the alerts list only
  *   NO_COLOR             plain output even on a terminal
  * Against a running server the server's own limits apply: its failed-login limit (default 5),
- * logins per IP (default 30 per 15 minutes; the tour uses about 11 per run) and registrations per
- * IP (default 10 an hour; the tour uses 3 per run), so a few runs in a row end in 429s.
+ * logins per IP (default 30 per 15 minutes; the tour uses about 22 per run there, 11 of them
+ * for the stuffing alert at the default ALERT_STUFFING_ACCOUNTS) and registrations per IP
+ * (default 10 an hour; the tour uses 3 per run), so a few runs in a row end in 429s.
  */
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -36,6 +39,8 @@ const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 const START_TIMEOUT_MS = 90_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const LOGIN_FAILURES_LIMIT = 3; // RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL of the app the tour starts
+const STUFFING_ACCOUNTS = 5; // ALERT_STUFFING_ACCOUNTS of the app the tour starts
+const STUFFING_ACCOUNTS_DEFAULT = 10; // the app's default, for a server the tour did not start
 const ALLOWED_ORIGIN = 'https://weather-app.example'; // CORS_ORIGINS of the app the tour starts
 const EVIL_ORIGIN = 'https://evil.example';
 const RUN = randomBytes(3).toString('hex'); // keeps emails and codes unique on a shared server
@@ -148,6 +153,7 @@ function table(header, rows) {
 // --- HTTP ----------------------------------------------------------------------------------
 
 let BASE; // set in main()
+let METRICS_BASE; // the metrics listener, when known (set in main())
 let requestCounter = 0;
 const sent = []; // every request of the tour: { requestId, step, method, path, status, actor }
 
@@ -1129,6 +1135,118 @@ function checkNoSecrets(t, everything, { admin, ctx, op1, op2 }) {
   );
 }
 
+// 11 ----------------------------------------------------------------------------------------
+
+/**
+ * One client tries one password on many accounts (a leaked list): each login fails alone, no
+ * account reaches its lock, but the detection rule counts distinct accounts per client and
+ * raises one alert for the episode.
+ */
+async function monitoring({ ownServer, ctx }) {
+  section(11, 'Monitoring: a credential-stuffing attempt raises an alert', 'src/security/monitoring');
+  const accounts = ownServer ? STUFFING_ACCOUNTS : STUFFING_ACCOUNTS_DEFAULT;
+
+  await step(
+    '11.1',
+    `one client, one password, ${accounts} different accounts`,
+    `401 ×${accounts}`,
+    async (t) => {
+      for (let i = 1; i <= accounts; i++) {
+        const res = await t.request('POST', '/v1/auth/login', {
+          json: { email: `leaked-${RUN}-${i}@tour.invalid`, password: 'Summer2026! is not a passphrase' },
+          quiet: `account ${i} of a leaked list`,
+        });
+        t.expectStatus(res, 401);
+      }
+      return `each answer is the same 401; no account is locked (one try each), but AlertDetector counts distinct accounts per client address (ALERT_STUFFING_ACCOUNTS=${accounts}).`;
+    },
+  );
+
+  await step(
+    '11.2',
+    'the admin lists the security alerts',
+    '200, one credential_stuffing alert',
+    async (t) => {
+      const token = t.need(ctx.adminToken, 'the admin token');
+      const from = new Date(STARTED_AT.getTime() - 5_000).toISOString();
+      const query = `/v1/security/alerts?type=credential_stuffing&from=${encodeURIComponent(from)}`;
+      // The alert is written through the audit buffer (about once a second): poll, unprinted.
+      await waitFor(async () => (await getJson(query, token))?.data?.length > 0);
+      // One more failure in the same episode: counted, not alerted again.
+      await t.request('POST', '/v1/auth/login', {
+        json: { email: `leaked-${RUN}-${accounts + 1}@tour.invalid`, password: 'Summer2026! is not a passphrase' },
+        quiet: 'one more account, same episode',
+      });
+      const res = await t.request('GET', query, {
+        headers: bearer(token),
+        summary: (d) =>
+          d?.data?.[0] &&
+          `${d.data.length} alert: ${d.data[0].type} from ${d.data[0].clientIp}, evidence ${JSON.stringify(d.data[0].evidence)}`,
+      });
+      t.expectStatus(res, 200);
+      const alerts = res.data?.data || [];
+      t.check(alerts.length === 1, `${alerts.length} credential_stuffing alerts, expected 1`);
+      const evidence = alerts[0]?.evidence || {};
+      t.check(evidence.distinctAccounts >= accounts, 'the evidence does not count the accounts');
+      t.check(!res.text.includes(`leaked-${RUN}`), 'an address appears in the alert');
+      return 'one alert per episode (ALERT_EPISODE_SECONDS), itself an audit record (security.alert.credential_stuffing): counts and window, the client address, no e-mail address, no password.';
+    },
+  );
+
+  if (!METRICS_BASE) return;
+  await step(
+    '11.3',
+    'Prometheus scrapes the metrics listener (its own port)',
+    '200, the failures and the alert',
+    async (t) => {
+      const res = await fetch(`${METRICS_BASE}/metrics`, {
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const text = await res.text();
+      t.statuses.push(res.status);
+      out(`    ${bold('GET')} ${METRICS_BASE}/metrics`);
+      out(`    ← ${colourStatus(`${res.status} ${httpReason(res.status)}`)}`);
+      const shown = text
+        .split('\n')
+        .filter((line) =>
+          /^(auth_failures_total\{credential="password"|security_alerts_total\{|principal_cache_lookups_total\{result="hit")/.test(
+            line,
+          ),
+        );
+      for (const line of shown) out(`        ${dim(line)}`);
+      t.expectStatus(res, 200);
+      const sample = (pattern) => Number(new RegExp(`^${pattern} (\\S+)$`, 'm').exec(text)?.[1]);
+      t.check(
+        sample('security_alerts_total\\{type="credential_stuffing"\\}') === 1,
+        'security_alerts_total{type="credential_stuffing"} is not 1',
+      );
+      t.check(
+        sample('auth_failures_total\\{credential="password",reason="bad_password"\\}') >= accounts,
+        'the failed logins are not counted',
+      );
+      t.check(!text.includes(`leaked-${RUN}`), 'an address appears in the metrics');
+      return 'never on the API port; labels are reasons and alert types, never a user, key, address or path. deploy/prometheus alerts on security_alerts_total.';
+    },
+  );
+}
+
+/** GET as the admin, unprinted (polling); undefined when it does not answer 200. */
+async function getJson(pathAndQuery, token) {
+  const res = await fetch(`${BASE}${pathAndQuery}`, {
+    headers: bearer(token),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  return res.status === 200 ? res.json().catch(() => undefined) : undefined;
+}
+
+/** Polls `condition` at most 40 times, 250 ms apart (10 s). */
+async function waitFor(condition) {
+  for (let tries = 0; tries < 40; tries++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** The layers in the order the tour shows them; later steps use what earlier ones made. */
 const LAYERS = [
   securityHeaders,
@@ -1144,6 +1262,7 @@ const LAYERS = [
   loginLockout,
   mfa,
   auditTrail,
+  monitoring,
 ];
 
 async function tour(admin, ownServer) {
@@ -1154,7 +1273,7 @@ async function tour(admin, ownServer) {
 // --- the app -------------------------------------------------------------------------------
 
 /** Only what the app needs: nothing from the caller's shell (DATABASE_URL, REDIS_URL, …) leaks in. */
-function childEnv(port, admin) {
+function childEnv(port, metricsPort, admin) {
   const env = {};
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'LANG']) {
     if (process.env[name] !== undefined) env[name] = process.env[name];
@@ -1173,6 +1292,9 @@ function childEnv(port, admin) {
     BOOTSTRAP_ADMIN_PASSWORD: admin.password,
     CORS_ORIGINS: ALLOWED_ORIGIN,
     RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL: String(LOGIN_FAILURES_LIMIT),
+    METRICS_PORT: String(metricsPort),
+    METRICS_HOST: '127.0.0.1',
+    ALERT_STUFFING_ACCOUNTS: String(STUFFING_ACCOUNTS),
   };
 }
 
@@ -1180,12 +1302,12 @@ let child;
 let childOutput = '';
 
 /** Starts the app; resolves once /health/ready answers 200. */
-async function startApp(port, admin) {
+async function startApp(port, metricsPort, admin) {
   // cwd outside the repository root: main.ts loads ./.env when present, and a developer's .env
   // must not change what the tour shows.
   child = spawn(process.execPath, [MAIN], {
     cwd: __dirname,
-    env: childEnv(port, admin),
+    env: childEnv(port, metricsPort, admin),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (chunk) => {
@@ -1271,6 +1393,7 @@ async function main() {
   out(bold('Guided tour of the weather API security layers'));
   if (tourUrl) {
     BASE = tourUrl.replace(/\/+$/, '');
+    METRICS_BASE = process.env.TOUR_METRICS_URL?.replace(/\/+$/, '');
     if (!process.env.TOUR_ADMIN_EMAIL || !process.env.TOUR_ADMIN_PASSWORD) {
       throw new Error(
         'TOUR_URL needs TOUR_ADMIN_EMAIL and TOUR_ADMIN_PASSWORD (an admin of that server)',
@@ -1290,7 +1413,10 @@ async function main() {
       password: randomBytes(18).toString('base64url'),
     };
     const port = await freePort();
+    let metricsPort = await freePort();
+    for (let i = 0; i < 5 && metricsPort === port; i++) metricsPort = await freePort();
     BASE = `http://127.0.0.1:${port}`;
+    METRICS_BASE = `http://127.0.0.1:${metricsPort}`;
     out(dim(`  app: node ${path.relative(ROOT, MAIN)} on ${BASE}`));
     out(
       dim(
@@ -1300,10 +1426,11 @@ async function main() {
     out(
       dim(
         `  first admin: ${admin.email} / ${shorten(admin.password, 4)} (generated); ` +
-          `CORS_ORIGINS=${ALLOWED_ORIGIN}; RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL=${LOGIN_FAILURES_LIMIT}`,
+          `CORS_ORIGINS=${ALLOWED_ORIGIN}; RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL=${LOGIN_FAILURES_LIMIT}; ` +
+          `metrics on ${METRICS_BASE}; ALERT_STUFFING_ACCOUNTS=${STUFFING_ACCOUNTS}`,
       ),
     );
-    await startApp(port, admin);
+    await startApp(port, metricsPort, admin);
     out(dim(`  ready in ${((Date.now() - started) / 1000).toFixed(1)} s`));
   }
 

@@ -68,6 +68,26 @@ describe('PrincipalCache', () => {
     expect(c.get('c')).toBeUndefined();
   });
 
+  it('counts each announced change by the kind of row it named, whatever it dropped', () => {
+    const { c } = cache(10); // live: the channel came up once
+    c.set('jwt:u1:s1', 'viewer', { tags: ['user:u1', 'session:s1'] }, c.ticket());
+    c.invalidate('user:u1');
+    c.invalidate('user:u9'); // nothing cached from it: still a change that reached us
+    c.invalidate('api_key:k1');
+    c.invalidate('t:x'); // not a kind authentication reads
+    c.flush();
+    c.setLive(false);
+    expect(c.stats().invalidationsByKind).toEqual({
+      user: 2,
+      session: 0,
+      api_key: 1,
+      signing_key: 0,
+      all: 1,
+      channel: 2,
+      other: 1,
+    });
+  });
+
   it('is off with maxEntries 0, and disabled() is off', () => {
     for (const c of [
       new PrincipalCache({ maxEntries: 0, ttlMs: 1000 }),

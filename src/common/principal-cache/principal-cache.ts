@@ -6,6 +6,22 @@ export interface PrincipalCacheOptions {
   ttlMs: number;
 }
 
+/**
+ * What a drop was for: a change to one row of a kind `authTag` names, a `*` announcement
+ * (`all`), the change channel going down or up (`channel`), or a tag of no known kind (`other`).
+ * A closed set: the metrics label by it.
+ */
+export const INVALIDATION_KINDS = [
+  'user',
+  'session',
+  'api_key',
+  'signing_key',
+  'all',
+  'channel',
+  'other',
+] as const;
+export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
+
 /** What the cache has done: for metrics and tests. Every eviction is counted. */
 export interface PrincipalCacheStats {
   entries: number;
@@ -15,6 +31,8 @@ export interface PrincipalCacheStats {
   evictions: number;
   /** Entries dropped because a change to what they were read from was announced. */
   invalidations: number;
+  /** Changes announced (an invalidate or a flush), by what they named, whatever they dropped. */
+  invalidationsByKind: Record<InvalidationKind, number>;
   /** Lookups answered "not cached" because the change channel was down. */
   bypassed: number;
   /** Fills refused because a change was announced while they were being read. */
@@ -57,6 +75,9 @@ export class PrincipalCache {
     invalidations: 0,
     bypassed: 0,
     staleFillsRefused: 0,
+  };
+  private readonly byKind = Object.fromEntries(INVALIDATION_KINDS.map((kind) => [kind, 0])) as {
+    [kind in InvalidationKind]: number;
   };
 
   constructor(
@@ -131,6 +152,7 @@ export class PrincipalCache {
   /** A change to the row named by `tag` was committed: every entry read from it goes. */
   invalidate(tag: string): void {
     this.generation += 1;
+    this.byKind[kindOf(tag)] += 1;
     const keys = this.byTag.get(tag);
     if (!keys) return;
     for (const key of [...keys]) {
@@ -140,8 +162,9 @@ export class PrincipalCache {
   }
 
   /** Drops everything (a change we cannot attribute, or the channel changed state). */
-  flush(): void {
+  flush(kind: 'all' | 'channel' = 'all'): void {
     this.generation += 1;
+    this.byKind[kind] += 1;
     this.counters.invalidations += this.entries.size;
     this.entries.clear();
     this.byTag.clear();
@@ -150,7 +173,7 @@ export class PrincipalCache {
   /** Down: bypass and flush (changes may be missed from now on). Up: flush, then trust fills. */
   setLive(live: boolean): void {
     if (live === this.live) return;
-    this.flush();
+    this.flush('channel');
     this.live = live;
   }
 
@@ -159,7 +182,12 @@ export class PrincipalCache {
   }
 
   stats(): PrincipalCacheStats {
-    return { ...this.counters, entries: this.entries.size, live: this.live };
+    return {
+      ...this.counters,
+      invalidationsByKind: { ...this.byKind },
+      entries: this.entries.size,
+      live: this.live,
+    };
   }
 
   private remove(key: string): void {
@@ -172,6 +200,13 @@ export class PrincipalCache {
       if (keys?.size === 0) this.byTag.delete(tag);
     }
   }
+}
+
+const TAG_KINDS: ReadonlySet<string> = new Set(['user', 'session', 'api_key', 'signing_key']);
+
+function kindOf(tag: string): InvalidationKind {
+  const kind = tag.slice(0, tag.indexOf(':'));
+  return TAG_KINDS.has(kind) ? (kind as InvalidationKind) : 'other';
 }
 
 /** Tags that name the rows authentication reads; the database triggers announce the same. */

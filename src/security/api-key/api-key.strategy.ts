@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
+import { AuthenticationRefusal, isRefusal } from '../authorization/authentication-refusal';
 import type { ApiKeyPrincipal } from '../authorization/principal';
 import { ApiKeysService } from './api-keys.service';
 
@@ -15,7 +16,9 @@ export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, 'api-
     super({ header: 'X-API-Key', prefix: '' }, false);
   }
 
-  validate(apiKey: string): Promise<ApiKeyPrincipal | null> {
-    return this.apiKeys.authenticate(apiKey);
+  /** A refusal goes to passport's fail(info), so the guard learns why (never the caller). */
+  async validate(apiKey: string): Promise<ApiKeyPrincipal | [false, AuthenticationRefusal]> {
+    const result = await this.apiKeys.authenticate(apiKey);
+    return isRefusal(result) ? [false, result] : result;
   }
 }

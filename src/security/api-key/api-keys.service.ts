@@ -4,6 +4,7 @@ import { TransactionContext } from '../../database/transaction-context';
 import { PrincipalCache, authTag } from '../../common/principal-cache/principal-cache';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { assertCanManage } from '../authorization/ownership';
+import { AuthenticationRefusal, refusal } from '../authorization/authentication-refusal';
 import type { ApiKeyPrincipal, UserPrincipal } from '../authorization/principal';
 import type { Role } from '../../users/user.entity';
 import { ApiKey } from './api-key.entity';
@@ -46,24 +47,27 @@ export class ApiKeysService {
   }
 
   /**
-   * Verifies a presented key. Any failure is `null`; the caller answers one uniform 401. The
-   * record may come from the principal cache; the secret is compared with it on every request
-   * (SHA-256 and a constant-time compare: microseconds), so no secret is ever cached.
+   * Verifies a presented key. Any failure is a refusal (its reason and the key's public id are
+   * for the audit log and metrics only); the caller answers one uniform 401. The record may come
+   * from the principal cache; the secret is compared with it on every request (SHA-256 and a
+   * constant-time compare: microseconds), so no secret is ever cached, and a refusal is decided
+   * by the same checks on a cached record as on one just read.
    */
-  async authenticate(raw: string): Promise<ApiKeyPrincipal | null> {
+  async authenticate(raw: string): Promise<ApiKeyPrincipal | AuthenticationRefusal> {
     const parsed = parseApiKey(raw);
-    if (!parsed) return null;
+    if (!parsed) return refusal('bad_key');
     const key = await this.findLive(parsed.keyId);
-    if (!key || key.revokedAt || key.ownerDisabledAt) return null;
+    if (!key) return refusal('bad_key');
+    if (key.revokedAt || key.ownerDisabledAt) return refusal('revoked', key.keyId);
     const now = Date.now();
-    if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
+    if (key.expiresAt && key.expiresAt.getTime() <= now) return refusal('expired', key.keyId);
     const current = secretMatches(parsed.secret, key.secretHash);
+    const previousMatches = !current && secretMatches(parsed.secret, key.previousSecretHash);
     const previous =
-      !current &&
-      key.previousExpiresAt !== null &&
-      key.previousExpiresAt.getTime() > now &&
-      secretMatches(parsed.secret, key.previousSecretHash);
-    if (!current && !previous) return null;
+      previousMatches && key.previousExpiresAt !== null && key.previousExpiresAt.getTime() > now;
+    // The rotated-out secret after its grace period: a client that was never updated, or a leak.
+    if (previousMatches && !previous) return refusal('rotated_out', key.keyId);
+    if (!current && !previous) return refusal('bad_key', key.keyId);
     this.touch(key.id, now);
     return {
       kind: 'api-key',

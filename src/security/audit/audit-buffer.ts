@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { ANONYMOUS, AuditEvent } from './audit-event';
 import { DatabaseLifecycle } from '../../database/database-lifecycle';
 import { AuditChainWriter } from './audit-chain.writer';
+import { AuditRecordEvents } from './audit-record.events';
 import { AuditGaps, DROPPED_ACTION, QUARANTINED_ACTION } from './audit-gaps';
 import { isDataError, sqlStateOf } from './audit-write-errors';
 import { AUDIT_OPTIONS, AuditOptions, auditSettings } from './audit.options';
@@ -65,6 +66,7 @@ export class AuditBuffer
     private readonly dataSource: DataSource,
     private readonly writer: AuditChainWriter,
     private readonly gaps: AuditGaps,
+    private readonly events: AuditRecordEvents,
     @Inject(AUDIT_OPTIONS) options: AuditOptions,
     // The full app's lifecycle drains in-flight requests, then runs this flush before the
     // database closes. A host without it: flushed from the shutdown hooks below.
@@ -124,6 +126,7 @@ export class AuditBuffer
   private drop(): void {
     this.gaps.dropped += 1;
     this.gaps.unrecordedDrops += 1;
+    this.events.lost('dropped');
     // One line for the first drop, then one per power of ten: counted, but not a log flood.
     if (this.gaps.dropped === 1 || this.gaps.dropped >= this.droppedLogged * 10) {
       this.droppedLogged = this.gaps.dropped;
@@ -186,6 +189,7 @@ export class AuditBuffer
   /** Replaces a refused record by one that keeps only our own facts, none of the request's. */
   private async quarantine(event: AuditEvent, error: unknown): Promise<void> {
     this.gaps.quarantined += 1;
+    this.events.lost('quarantined');
     const sqlState = sqlStateOf(error);
     this.logger.error(
       { action: event.action, httpStatus: event.httpStatus, sqlState },

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import type { AuditEvent } from './audit-event';
 import { GENESIS_HASH, chainHash } from './audit-hash';
 import { AuditLogEntry } from './audit-log.entity';
+import { AuditRecordEvents } from './audit-record.events';
 import { boundedEvent } from './audit-sanitise';
 
 /** Any constant: the advisory lock that serialises appends to the chain, across instances. */
@@ -16,6 +17,8 @@ const CHAIN_LOCK = 7_313_001;
  */
 @Injectable()
 export class AuditChainWriter {
+  constructor(private readonly events: AuditRecordEvents) {}
+
   async append(manager: EntityManager, events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
@@ -34,6 +37,7 @@ export class AuditChainWriter {
     // One row per INSERT keeps id order identical to chain order without relying on VALUES order.
     for (const row of rows)
       await manager.getRepository(AuditLogEntry).insert(row as Partial<AuditLogEntry> as never);
+    this.events.written(events);
   }
 }
 

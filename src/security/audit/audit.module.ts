@@ -4,6 +4,7 @@ import { TransactionModule } from '../../database/transaction.module';
 import { AuditBuffer } from './audit-buffer';
 import { AuditChainWriter } from './audit-chain.writer';
 import { AuditGaps } from './audit-gaps';
+import { AuditRecordEvents } from './audit-record.events';
 import { AuditDenialsListener } from './audit-denials.listener';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditEventBuilder } from './audit-event.builder';
@@ -23,6 +24,7 @@ import { optionsCheck } from '../../common/options/options-check.provider';
   providers: [
     optionsCheck(AUDIT_OPTIONS, validateAuditOptions), // a bad one stops the start
     AuditChainWriter,
+    AuditRecordEvents,
     AuditGaps,
     AuditEventBuilder,
     AuditBuffer,
@@ -31,7 +33,8 @@ import { optionsCheck } from '../../common/options/options-check.provider';
     AuditInterceptor, // the host registers it: { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor }
   ],
   // TransactionContext: the host's services write through it to join the audited transaction.
-  exports: [AuditBuffer, AuditVerifier, AuditInterceptor, TransactionModule],
+  // AuditRecordEvents: each record written and each one lost, for monitoring to count.
+  exports: [AuditBuffer, AuditVerifier, AuditInterceptor, AuditRecordEvents, TransactionModule],
 })
 export class AuditModule extends ConfigurableAuditModule {
   /** Every setting has a default, so `AuditModule.forRoot()` is enough. */

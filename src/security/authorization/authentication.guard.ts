@@ -6,6 +6,7 @@ import {
   AuthorizationOptions,
   CredentialSource,
 } from './authorization.options';
+import { AuthenticationRefusal, refusal, refusalOf } from './authentication-refusal';
 import type { Principal } from './principal';
 import { readPolicy } from './route-policy';
 import { runStrategy } from './run-strategy';
@@ -15,6 +16,8 @@ import { TWO_CREDENTIALS_DETAIL, UnauthenticatedProblem } from './unauthenticate
 interface ResolvedSource {
   header: string;
   strategy: Strategy;
+  /** The credential's name in the audit details and metrics (`kind`, else the header). */
+  credential: string;
 }
 
 /**
@@ -40,9 +43,9 @@ export class AuthenticationGuard implements CanActivate, OnModuleInit {
    */
   onModuleInit(): void {
     // The list itself was checked at start (validateAuthorizationOptions).
-    this.sources = this.options.credentials.map(({ header, strategy }) => {
+    this.sources = this.options.credentials.map(({ header, strategy, kind }) => {
       const name = header.toLowerCase();
-      return { header: name, strategy: this.resolve(name, strategy) };
+      return { header: name, strategy: this.resolve(name, strategy), credential: kind ?? name };
     });
   }
 
@@ -53,10 +56,20 @@ export class AuthenticationGuard implements CanActivate, OnModuleInit {
       .getRequest<{ headers: Record<string, unknown>; user?: Principal }>();
     const present = this.sources.filter(({ header }) => request.headers[header] !== undefined);
     // None: anonymous. More than one: which one speaks for the caller is ambiguous.
-    if (present.length > 1) throw new UnauthenticatedProblem(TWO_CREDENTIALS_DETAIL);
-    if (present.length === 0) throw new UnauthenticatedProblem();
-    const principal = await runStrategy<Principal>(present[0].strategy, request);
-    if (!principal) throw new UnauthenticatedProblem();
+    if (present.length > 1) {
+      throw refused(new UnauthenticatedProblem(TWO_CREDENTIALS_DETAIL), 'several', {
+        refused: 'two_credentials',
+      });
+    }
+    if (present.length === 0) {
+      throw refused(new UnauthenticatedProblem(), 'none', refusal('no_credential'));
+    }
+    const source = present[0];
+    let why: AuthenticationRefusal = refusal('bad_token');
+    const principal = await runStrategy<Principal>(source.strategy, request, (info) => {
+      why = refusalOf(info);
+    });
+    if (!principal) throw refused(new UnauthenticatedProblem(), source.credential, why);
     request.user = principal;
     return true;
   }
@@ -80,4 +93,15 @@ export class AuthenticationGuard implements CanActivate, OnModuleInit {
     }
     return instance as Strategy;
   }
+}
+
+/** The same 401 for the caller; the audit log and the metrics learn which check failed. */
+function refused(
+  problem: UnauthenticatedProblem,
+  credential: string,
+  why: AuthenticationRefusal,
+): UnauthenticatedProblem {
+  problem.auditDetails = { credential, refusal: why.refused };
+  if (why.keyId !== undefined) problem.auditDetails.keyId = why.keyId;
+  return problem;
 }

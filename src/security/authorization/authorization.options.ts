@@ -8,6 +8,8 @@ export interface CredentialSource {
   header: string;
   /** Class token of a passport strategy provided by some module of the host (one instance). */
   strategy: Type<Strategy>;
+  /** How the audit details and metrics name this credential when it is refused; default: the header. */
+  kind?: string;
 }
 
 /** Settings of the authorization layer (see README "Settings"). */

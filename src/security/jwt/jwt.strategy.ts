@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AuthenticationRefusal, refusal } from '../authorization/authentication-refusal';
 import type { UserPrincipal } from '../authorization/principal';
 import { AccessTokenClaims, amrOf } from './access-token.claims';
 import { JWT_AUTH_OPTIONS, JwtAuthOptions } from './jwt-auth.options';
@@ -58,7 +59,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(
     request: Request,
     claims: Partial<AccessTokenClaims>,
-  ): Promise<UserPrincipal | null> {
+  ): Promise<UserPrincipal | null | [false, AuthenticationRefusal]> {
     const kid = verifiedKid.get(request);
     if (kid === undefined) return null;
     if (
@@ -78,7 +79,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     // Checked on every request (one query, or none on a warm cache that every change to the
     // user, session or key clears at once): a revocation applies on every instance at once.
     const live = await this.sessions.check(claims.sub, claims.sid, kid);
-    if (live === undefined) return null;
+    // Signed by us and well formed, but the user, session or key has ended since. Only live
+    // sessions are cached: a refusal is always read from the database, so it is counted alike.
+    if (live === undefined) return [false, refusal('revoked')];
     // The role and the MFA state come from the database, not the token: a demotion, a
     // step-up or a removed factor takes effect at once.
     const { role, mfaAt, mfaEnrolled } = live;

@@ -3,6 +3,8 @@
  * The built app as a benchmark target: started on a database of its own (embedded PGlite in
  * memory, or a fresh database on the server at DATABASE_URL, dropped afterwards), seeded with the
  * demo data, signed in as a bootstrap admin made for this run, with an API key for one station.
+ * Metrics are on, as in production: a listener on a free loopback port (METRICS_PORT=0), so
+ * every request pays for its counters; `{ METRICS_PORT: 'off' }` measures the app without them.
  */
 const { randomBytes } = require('node:crypto');
 const path = require('node:path');
@@ -108,6 +110,8 @@ async function startAppTarget(database, env = {}) {
         ? { DATABASE_URL: serverDb.url, PGLITE_DATA_DIR: undefined }
         : { DATABASE_URL: undefined, PGLITE_DATA_DIR: 'memory://' }),
       REDIS_URL: undefined,
+      METRICS_PORT: '0',
+      METRICS_HOST: '127.0.0.1',
       ...env,
     },
     readyPath: '/health/ready',
