@@ -41,6 +41,7 @@ function toRow(event: AuditEvent): Omit<AuditLogEntry, 'id' | 'prevHash' | 'hash
   return {
     occurredAt: event.occurredAt,
     requestId: event.requestId,
+    traceId: event.traceId ?? null,
     actorType: event.actor.type,
     actorId: event.actor.id,
     actorRole: event.actor.role,
@@ -64,6 +65,7 @@ export function eventOf(row: AuditLogEntry): AuditEvent {
   return {
     occurredAt: row.occurredAt,
     requestId: row.requestId,
+    traceId: row.traceId,
     actor: { type: row.actorType, id: row.actorId, role: row.actorRole, method: row.authMethod },
     action: row.action,
     resourceType: row.resourceType,
