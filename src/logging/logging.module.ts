@@ -1,10 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { DestinationStream, LoggerOptions } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AppLogger } from './app-logger';
 import { AppConfig } from '../config/app-config';
-import type { ServerResponse } from 'node:http';
 import { requestIdOf } from '../common/http/request-id';
 import { requestLogFields } from '../common/http/request-info';
 import { serializeError } from './error-serializer';
