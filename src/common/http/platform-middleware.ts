@@ -50,9 +50,10 @@ export function requestIdMiddleware(req: TaggedRequest, res: ServerResponse, nex
  */
 export function traceContextMiddleware(trusted: TrustedPeer) {
   return (req: TaggedRequest, res: ServerResponse, next: Next): void => {
-    const parent = trusted(req.socket.remoteAddress)
-      ? parseTraceparent(req.headers[TRACEPARENT_HEADER])
-      : null;
+    const header = req.headers[TRACEPARENT_HEADER];
+    // The header first: most requests carry none, and then the peer need not be looked up.
+    const parent =
+      header !== undefined && trusted(req.socket.remoteAddress) ? parseTraceparent(header) : null;
     const trace = traceContextFor(parent);
     req.trace = trace;
     res.setHeader(TRACERESPONSE_HEADER, formatTraceContext(trace));

@@ -40,6 +40,14 @@ describe('trustedPeer (the first hop of TRUST_PROXY)', () => {
     expect(trustedPeer(false)('127.0.0.1')).toBe(false);
   });
 
+  it('answers the same from its memo, and stays bounded under many distinct peers', () => {
+    const trusted = trustedPeer(['10.0.0.0/8']);
+    for (let i = 0; i < 3000; i += 1) expect(trusted(`203.0.${i >> 8}.${i & 255}`)).toBe(false);
+    expect(trusted('10.1.2.3')).toBe(true);
+    expect(trusted('10.1.2.3')).toBe(true);
+    expect(trusted('203.0.0.1')).toBe(false);
+  });
+
   it('an unknown peer (a closed socket) is not trusted', () => {
     expect(trustedPeer(['loopback'])(undefined)).toBe(false);
     expect(trustedPeer(['loopback'])('not-an-address')).toBe(false);

@@ -8,6 +8,8 @@ const NAMED_RANGES: Record<string, readonly string[]> = {
   uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
 };
 
+const MEMO_SIZE = 1024;
+
 /** Is the peer that sent this request (the socket's address) a proxy TRUST_PROXY trusts? */
 export type TrustedPeer = (peerAddress: string | undefined) => boolean;
 
@@ -30,10 +32,19 @@ export function trustedPeer(trustProxy: TrustProxy): TrustedPeer {
     if (prefix === undefined) ranges.addAddress(address, family);
     else ranges.addSubnet(address, Number(prefix), family);
   }
-  // BlockList matches an IPv4-mapped IPv6 peer (::ffff:10.0.0.1) against IPv4 ranges too.
+  // A lookup costs a few µs and a proxy sends every request from the same few addresses: the
+  // answers are kept, at most MEMO_SIZE of them (forgotten all at once when full).
+  const memo = new Map<string, boolean>();
   return (peer) => {
     if (peer === undefined) return false;
-    const family = isIPv4(peer) ? 'ipv4' : isIPv6(peer) ? 'ipv6' : undefined;
-    return family !== undefined && ranges.check(peer, family);
+    let trusted = memo.get(peer);
+    if (trusted === undefined) {
+      // BlockList matches an IPv4-mapped IPv6 peer (::ffff:10.0.0.1) against IPv4 ranges too.
+      const family = isIPv4(peer) ? 'ipv4' : isIPv6(peer) ? 'ipv6' : undefined;
+      trusted = family !== undefined && ranges.check(peer, family);
+      if (memo.size >= MEMO_SIZE) memo.clear();
+      memo.set(peer, trusted);
+    }
+    return trusted;
   };
 }
