@@ -5,7 +5,10 @@ import {
   inFlightMiddleware,
   requestIdMiddleware,
   requireJsonBody,
+  traceContextMiddleware,
 } from './common/http/platform-middleware';
+import { trustedPeer } from './common/http/trusted-proxy';
+import { APP_CONFIG, AppConfig } from './config/app-config';
 import { BODY_LIMIT_BYTES, useJsonBodyParser } from './common/http/http-adapter';
 import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
@@ -42,7 +45,10 @@ export function installPlatformMiddleware(app: INestApplication): void {
   httpMetrics.linkRoutedRequests(app.getHttpAdapter()); // Fastify: its route and caller, for it
   app.use(inFlightMiddleware(app.get(InFlightRequests))); // counted for a graceful shutdown
   app.use(requestIdMiddleware); // the server's own id: even a rejected request is traceable
-  app.use(app.get<HttpLogger>(HTTP_LOGGER)); // one access-log line per request
+  // W3C trace context, from a trusted proxy only (TRUST_PROXY)
+  app.use(traceContextMiddleware(trustedPeer(app.get<AppConfig>(APP_CONFIG).trustProxy)));
+  const httpLogger = app.get<HttpLogger | null>(HTTP_LOGGER);
+  if (httpLogger) app.use(httpLogger); // one access-log line per request, when info is logged
   // Per IP, before anything can refuse a request without routing it (415, 413, malformed
   // JSON, 404): floods of those are limited too.
   app.use(app.get(PreRoutingIpLimiter).middleware);

@@ -6,6 +6,7 @@ import { SigningKeys1763900400000 } from '../../migrations/1763900400000-signing
 import { AccountTokens1763900500000 } from '../../migrations/1763900500000-account-tokens';
 import { MfaAndSessions1763900600000 } from '../../migrations/1763900600000-mfa-and-sessions';
 import { IdempotencyKeys1763900800000 } from '../../migrations/1763900800000-idempotency-keys';
+import { AuditTraceId1763900850000 } from '../../migrations/1763900850000-audit-trace-id';
 import { AuthChangeNotify1763900900000 } from '../../migrations/1763900900000-auth-change-notify';
 import { AccountToken } from '../security/accounts/account-token.entity';
 import { AuditLogEntry } from '../security/audit/audit-log.entity';
@@ -46,5 +47,6 @@ export const MIGRATIONS = [
   AccountTokens1763900500000,
   MfaAndSessions1763900600000,
   IdempotencyKeys1763900800000,
+  AuditTraceId1763900850000,
   AuthChangeNotify1763900900000,
 ];

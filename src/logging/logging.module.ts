@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { DestinationStream, LoggerOptions } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AppLogger } from './app-logger';
 import { AppConfig } from '../config/app-config';
-import { clientRequestIdOf, requestIdOf } from '../common/http/request-id';
+import { requestIdOf } from '../common/http/request-id';
+import { requestLogFields } from '../common/http/request-info';
 import { serializeError } from './error-serializer';
 
 /** Never log a credential: headers that carry one, and any field that looks like one. */
@@ -24,7 +25,10 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-/** The request-logging middleware (pino-http); request-pipeline.ts installs it after the request id. */
+/**
+ * The request-logging middleware (pino-http), or null when LOG_LEVEL is above info and it would
+ * write nothing; request-pipeline.ts installs it after the request id and trace context.
+ */
 export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
 export type HttpLogger = ReturnType<typeof pinoHttp>;
 
@@ -58,22 +62,29 @@ export class LoggingModule {
       ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
     };
     const root = destination ? pino(options, destination) : pino(options);
-    const httpLogger = pinoHttp({
-      logger: root,
-      // pino-http puts its own (verbose) serializers on its child logger unless given ours.
-      serializers: options.serializers,
-      // The id was chosen by the request-id middleware, which runs first.
-      genReqId: (req: IncomingMessage) => requestIdOf(req),
-      customAttributeKeys: { reqId: 'requestId' },
-      // The client's own X-Request-Id, if it sent a log-safe one, next to ours.
-      customProps: (req: IncomingMessage) => {
-        const clientRequestId = clientRequestIdOf(req);
-        return clientRequestId === null ? {} : { clientRequestId };
-      },
-      quietReqLogger: true,
-      // Nothing to write at this level: no per-request child logger, no work on the response.
-      autoLogging: root.isLevelEnabled('info'),
-    });
+    // Decided once: above info, pino-http would still build two child loggers (serialising the
+    // request into them) per request and write nothing; not installing it costs nothing.
+    const httpLogger = root.isLevelEnabled('info')
+      ? pinoHttp({
+          logger: root,
+          // pino-http puts its own (verbose) serializers on its child logger unless given ours.
+          serializers: options.serializers,
+          // The id was chosen by the request-id middleware, which runs first.
+          genReqId: (req: IncomingMessage) => requestIdOf(req),
+          customAttributeKeys: { reqId: 'requestId' },
+          quietReqLogger: true,
+          // The trace, and the client's own X-Request-Id if it sent a log-safe one, on the line
+          // itself: as customProps they would cost two more child loggers per request.
+          customSuccessObject: (req: IncomingMessage, _res: ServerResponse, line: object) =>
+            withRequestFields(req, line),
+          customErrorObject: (
+            req: IncomingMessage,
+            _res: ServerResponse,
+            _error: Error,
+            line: object,
+          ) => withRequestFields(req, line),
+        })
+      : null;
     return {
       module: LoggingModule,
       providers: [
@@ -84,6 +95,11 @@ export class LoggingModule {
       global: true,
     };
   }
+}
+
+function withRequestFields(req: IncomingMessage, line: object): object {
+  const { traceId, clientRequestId } = requestLogFields(req);
+  return { ...line, traceId, ...(clientRequestId === undefined ? {} : { clientRequestId }) };
 }
 
 export function describeUrl(url: unknown): { path: string; query?: string[] } {

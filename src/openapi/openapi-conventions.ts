@@ -40,6 +40,15 @@ export function applyApiConventions(
         'The server’s id for this request (always its own; a client’s X-Request-Id is logged beside it)',
       schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$', maxLength: 64 },
     },
+    traceresponse: {
+      description:
+        'W3C Trace Context (Level 2 draft): 00-<trace-id>-<span-id>-<flags>, this request’s span in the trace a trusted proxy’s traceparent named, or in a new one',
+      schema: {
+        type: 'string',
+        pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+        maxLength: 55,
+      },
+    },
     'Access-Control-Allow-Origin': {
       description:
         'Only for browser requests from an origin listed in CORS_ORIGINS (none by default); never *',
@@ -66,6 +75,7 @@ export function applyApiConventions(
         response.headers = {
           ...response.headers,
           'X-Request-Id': headerRef('X-Request-Id'),
+          traceresponse: headerRef('traceresponse'),
           'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
         };
         // Middleware answers 413 and 415 before the per-IP limiter runs.
@@ -108,7 +118,10 @@ const BODY_GATE = {
 function problemResponse(description: string): Operation['responses'][string] {
   return {
     description,
-    headers: { 'X-Request-Id': headerRef('X-Request-Id') },
+    headers: {
+      'X-Request-Id': headerRef('X-Request-Id'),
+      traceresponse: headerRef('traceresponse'),
+    },
     content: {
       [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetails' } },
     },

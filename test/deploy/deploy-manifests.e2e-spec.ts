@@ -104,6 +104,13 @@ describe('deploy/nginx/weather-api.conf.template', () => {
     expect(template).not.toContain('$proxy_add_x_forwarded_for');
   });
 
+  it("starts the trace itself: a client's traceparent never reaches the app, which trusts this hop", () => {
+    // A valid version 00 value from nginx's $request_id (16 random bytes in hex).
+    expect(template).toMatch(/"~\^\(\?<span>\[0-9a-f\]\{16\}\)" "00-\$request_id-\$span-00";/);
+    expect(template).toMatch(/proxy_set_header traceparent \$weather_traceparent;/);
+    expect(template).toMatch(/proxy_set_header tracestate "";/);
+  });
+
   it("lets the app's own 100 kB limit answer first (its 413 is problem+json)", () => {
     const proxyLimit = Number(/client_max_body_size (\d+)k;/.exec(template)?.[1]);
     expect(proxyLimit * 1024).toBeGreaterThan(BODY_LIMIT);

@@ -3,6 +3,15 @@ import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { InFlightRequests } from './in-flight-requests';
 import { PROBLEM_CONTENT_TYPE } from '../problem-details/problem-details';
 import { REQUEST_ID_HEADER, newRequestId, safeClientRequestId } from './request-id';
+import {
+  TRACEPARENT_HEADER,
+  TRACERESPONSE_HEADER,
+  TraceContext,
+  formatTraceContext,
+  parseTraceparent,
+  traceContextFor,
+} from './trace-context';
+import type { TrustedPeer } from './trusted-proxy';
 
 /**
  * Platform middleware, before routing. Each one is `(req, res, next)` on Node's own request and
@@ -12,7 +21,11 @@ import { REQUEST_ID_HEADER, newRequestId, safeClientRequestId } from './request-
 type Next = (error?: unknown) => void;
 
 /** What the request-id middleware leaves on the raw request (Fastify's request reads it there). */
-export type TaggedRequest = IncomingMessage & { id?: unknown; clientRequestId?: string };
+export type TaggedRequest = IncomingMessage & {
+  id?: unknown;
+  clientRequestId?: string;
+  trace?: TraceContext;
+};
 
 /**
  * Gives every request an id of ours, keeps the client's (if log-safe) beside it. On Fastify
@@ -25,6 +38,27 @@ export function requestIdMiddleware(req: TaggedRequest, res: ServerResponse, nex
   req.clientRequestId = safeClientRequestId(req.headers['x-request-id']);
   res.setHeader(REQUEST_ID_HEADER, id);
   next();
+}
+
+/**
+ * Makes every request a span of a W3C trace: of the one a trusted proxy's `traceparent` names
+ * (TRUST_PROXY, the same peers whose X-Forwarded-For is believed), or of a new one. A client
+ * that is not such a proxy cannot choose the trace its requests are logged and audited under,
+ * as it cannot choose their request id. A malformed value is ignored, never refused: tracing
+ * must not break a request. The answer names our span (`traceresponse`), so a caller can find
+ * this request in our logs and audit records.
+ */
+export function traceContextMiddleware(trusted: TrustedPeer) {
+  return (req: TaggedRequest, res: ServerResponse, next: Next): void => {
+    const header = req.headers[TRACEPARENT_HEADER];
+    // The header first: most requests carry none, and then the peer need not be looked up.
+    const parent =
+      header !== undefined && trusted(req.socket.remoteAddress) ? parseTraceparent(header) : null;
+    const trace = traceContextFor(parent);
+    req.trace = trace;
+    res.setHeader(TRACERESPONSE_HEADER, formatTraceContext(trace));
+    next();
+  };
 }
 
 /**

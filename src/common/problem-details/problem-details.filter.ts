@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemType } from './problem-details';
 import { ProblemBody, ProblemException } from './problem.exception';
 import { requestIdOf } from '../http/request-id';
+import { requestLogFields } from '../http/request-info';
 import { ErrorResponseEvents } from './error-response.events';
 import { ServiceUnavailableProblem, isDatabaseUnavailable } from './service-unavailable';
 
@@ -36,9 +37,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(answered);
     if (problem.status === 503) {
       // Expected during an outage: one line, no stack, and never the driver's text to the client.
-      this.logger.warn({ requestId, reason: reasonOf(exception) }, 'Dependency unavailable');
+      this.logger.warn(
+        { ...requestLogFields(request), reason: reasonOf(exception) },
+        'Dependency unavailable',
+      );
     } else if (problem.status >= 500) {
-      this.logger.error({ err: exception, requestId }, 'Unhandled error');
+      this.logger.error({ err: exception, ...requestLogFields(request) }, 'Unhandled error');
     }
 
     const body: ProblemDetails = {

@@ -45,6 +45,7 @@ function toRow(event: AuditEvent): Omit<AuditLogEntry, 'id' | 'prevHash' | 'hash
   return {
     occurredAt: event.occurredAt,
     requestId: event.requestId,
+    traceId: event.traceId ?? null,
     actorType: event.actor.type,
     actorId: event.actor.id,
     actorRole: event.actor.role,
@@ -68,6 +69,7 @@ export function eventOf(row: AuditLogEntry): AuditEvent {
   return {
     occurredAt: row.occurredAt,
     requestId: row.requestId,
+    traceId: row.traceId,
     actor: { type: row.actorType, id: row.actorId, role: row.actorRole, method: row.authMethod },
     action: row.action,
     resourceType: row.resourceType,

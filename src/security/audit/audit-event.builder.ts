@@ -28,6 +28,7 @@ export class AuditEventBuilder {
     return boundedEvent({
       occurredAt: new Date(),
       requestId: info.requestId,
+      traceId: info.traceId,
       actor: note.actor ?? actorOf((request as { user?: Principal }).user),
       action: note.action ?? facts.action,
       resourceType: facts.resourceType ?? null,

@@ -23,6 +23,12 @@ export interface AuditActor {
 export interface AuditEvent {
   occurredAt: Date;
   requestId: string | null;
+  /**
+   * The W3C trace id of the request (32 lowercase hex), to join a gateway's trace with this
+   * record. Absent or null for a record written outside a request, and for every record
+   * written before traces were recorded: their hashes do not include it (see audit-hash.ts).
+   */
+  traceId?: string | null;
   actor: AuditActor;
   action: string;
   resourceType: string | null;

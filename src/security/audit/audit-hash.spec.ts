@@ -131,6 +131,22 @@ describe('chainHash', () => {
     expect(chainHash(GENESIS_HASH, event(change))).not.toBe(chainHash(GENESIS_HASH, event()));
   });
 
+  it('changes when the trace id changes, or when a record gains one', () => {
+    const traced = event({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(chainHash(GENESIS_HASH, traced)).not.toBe(chainHash(GENESIS_HASH, event()));
+    expect(chainHash(GENESIS_HASH, traced)).not.toBe(
+      chainHash(GENESIS_HASH, event({ traceId: '4bf92f3577b34da6a3ce929d0e0e4737' })),
+    );
+  });
+
+  it('hashes a record without a trace id exactly as before trace ids existed', () => {
+    // Pinned from the release before audit_log.trace_id: records sealed then still verify.
+    const SEALED_BEFORE_TRACES = '2fcc38f020f1a3f65857d2ffd8df19319fbc3760508041289550933bd51a08fe';
+    expect(chainHash(GENESIS_HASH, event())).toBe(SEALED_BEFORE_TRACES);
+    expect(chainHash(GENESIS_HASH, event({ traceId: null }))).toBe(SEALED_BEFORE_TRACES);
+    expect(canonicalContent(event({ traceId: null }))).toBe(canonicalContent(event()));
+  });
+
   it('does not depend on the key order of details (jsonb reorders keys)', () => {
     const reordered = event({ details: { nested: { a: [2, { c: 3, d: 4 }], b: 1 }, count: 3 } });
     expect(chainHash(GENESIS_HASH, reordered)).toBe(chainHash(GENESIS_HASH, event()));

@@ -6,9 +6,11 @@ export const GENESIS_HASH = '0'.repeat(64);
 /**
  * The canonical content of a record: its fields in a fixed order, JSON-encoded, with object
  * keys sorted at every level, so the same record always hashes the same on any machine.
+ * The trace id came later: it is appended only when the record has one, so every record
+ * written before (none has) keeps exactly the content, and the hash, it was sealed with.
  */
 export function canonicalContent(event: AuditEvent): string {
-  return canonicalJson([
+  const fields: unknown[] = [
     event.occurredAt.toISOString(),
     event.requestId,
     event.actor.type,
@@ -26,7 +28,9 @@ export function canonicalContent(event: AuditEvent): string {
     event.route,
     event.details,
     event.occurrences,
-  ]);
+  ];
+  if (typeof event.traceId === 'string') fields.push(event.traceId);
+  return canonicalJson(fields);
 }
 
 /** SHA-256 over the previous record's hash and this record's canonical content. */

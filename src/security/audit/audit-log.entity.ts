@@ -6,10 +6,12 @@ import { ACTOR_TYPES, AUDIT_OUTCOMES, ActorType, AuditOutcome, sqlList } from '.
 /** One audit record. Rows are only ever inserted; a trigger rejects UPDATE and DELETE. */
 @Entity({ name: 'audit_log' })
 @Check('audit_log_actor_type_check', `actor_type IN (${sqlList(ACTOR_TYPES)})`)
+@Check('audit_log_trace_id_check', `trace_id ~ '^[0-9a-f]{32}$'`)
 @Check('audit_log_outcome_check', `outcome IN (${sqlList(AUDIT_OUTCOMES)})`)
 @Index('audit_log_actor_idx', ['actorId', 'id'])
 @Index('audit_log_action_idx', ['action', 'id'])
 @Index('audit_log_time_idx', ['occurredAt'])
+@Index('audit_log_trace_idx', ['traceId', 'id'], { where: 'trace_id IS NOT NULL' })
 export class AuditLogEntry {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',
@@ -21,6 +23,9 @@ export class AuditLogEntry {
   @Column({ name: 'occurred_at', type: 'timestamptz', precision: 3 }) occurredAt!: Date;
   @Column({ name: 'request_id', type: 'varchar', length: 64, nullable: true })
   requestId!: string | null;
+  /** W3C trace id; null on records written outside a request or before traces were kept. */
+  @Column({ name: 'trace_id', type: 'char', length: 32, nullable: true })
+  traceId!: string | null;
   @Column({ name: 'actor_type', type: 'varchar', length: 16 }) actorType!: ActorType;
   @Column({ name: 'actor_id', type: 'varchar', length: 64, nullable: true })
   actorId!: string | null;

@@ -28,7 +28,7 @@ export class AuditLogsController {
 
   @Get()
   @ApiOperation({
-    summary: 'Audit records, newest first (filters: actor, action, outcome, from, to)',
+    summary: 'Audit records, newest first (filters: actor, action, traceId, outcome, from, to)',
   })
   @ApiOkResponse({ type: AuditLogPage })
   @ApiProblems(400)
@@ -36,6 +36,7 @@ export class AuditLogsController {
     const qb = this.dataSource.getRepository(AuditLogEntry).createQueryBuilder('a');
     if (q.actor) qb.andWhere('a.actorId = :actor', { actor: q.actor });
     if (q.action) qb.andWhere('a.action = :action', { action: q.action });
+    if (q.traceId) qb.andWhere('a.traceId = :traceId', { traceId: q.traceId });
     if (q.outcome) qb.andWhere('a.outcome = :outcome', { outcome: q.outcome });
     if (q.from) qb.andWhere('a.occurredAt >= :from', { from: q.from });
     if (q.to) qb.andWhere('a.occurredAt < :to', { to: q.to });

@@ -26,6 +26,7 @@ const WIDTH = {
 export const DETAILS_LIMITS = { keys: 20, depth: 3, stringLength: 200, arrayItems: 20 };
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const TRACE_ID = /^[0-9a-f]{32}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A bigint key (the demo host's notes): digits only, no leading zero. */
 const INTEGER_KEY = /^(0|[1-9]\d{0,18})$/;
@@ -90,6 +91,9 @@ export function boundedEvent(event: AuditEvent): AuditEvent {
   return {
     occurredAt: event.occurredAt,
     requestId: text(event.requestId, WIDTH.requestId),
+    // Only a W3C trace id (the middleware's): anything else would not join with any trace.
+    traceId:
+      typeof event.traceId === 'string' && TRACE_ID.test(event.traceId) ? event.traceId : null,
     actor: {
       type: event.actor.type,
       id: text(event.actor.id, WIDTH.actorId),

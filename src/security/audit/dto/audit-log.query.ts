@@ -20,6 +20,16 @@ export class AuditLogQuery {
   @Matches(/^[a-z_.]{1,64}$/)
   action?: string;
 
+  @ApiPropertyOptional({
+    description: "W3C trace id (from a gateway's traceparent, or a traceresponse header)",
+    pattern: '^[0-9a-f]{32}$',
+    maxLength: 32,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{32}$/, { message: 'traceId must be 32 lowercase hex characters' })
+  traceId?: string;
+
   @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
   @IsOptional()
   @IsIn(AUDIT_OUTCOMES)

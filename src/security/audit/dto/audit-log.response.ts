@@ -6,6 +6,14 @@ export class AuditLogRecord {
   @ApiProperty({ pattern: '^[0-9]{1,19}$', maxLength: 19 }) id!: string;
   @ApiProperty({ format: 'date-time' }) occurredAt!: string;
   @ApiProperty({ nullable: true, type: String, maxLength: 64 }) requestId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    pattern: '^[0-9a-f]{32}$',
+    maxLength: 32,
+    description: 'W3C trace id of the request; null for records written outside one',
+  })
+  traceId!: string | null;
   @ApiProperty({ enum: ACTOR_TYPES }) actorType!: string;
   @ApiProperty({ nullable: true, type: String, maxLength: 64 }) actorId!: string | null;
   @ApiProperty({ nullable: true, type: String, maxLength: 16 }) actorRole!: string | null;
