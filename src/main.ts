@@ -7,12 +7,14 @@ import { StartupError } from './common/startup-error';
 import { ConfigError } from './config/env-parsers';
 import { loadConfig } from './config/load-config';
 import { applyServerLimits } from './common/http/server-limits';
+import { exitWhenEmbeddedDatabaseIsLost } from './database/embedded-database-lost';
 
 async function bootstrap(): Promise<void> {
   // A local .env is a convenience for development; real deployments set the environment.
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   const app = await createApp(config);
+  exitWhenEmbeddedDatabaseIsLost(app);
   // Slow headers, slow bodies and connection floods are cut off by the server itself.
   applyServerLimits(app.getHttpServer() as Server, config.http);
   await app.listen(config.port, config.host).catch((error: unknown) => {

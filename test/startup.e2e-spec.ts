@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,29 @@ describe('start-up errors a newcomer meets (e2e, the built app)', () => {
       }
     },
   );
+
+  it('an embedded database that cannot start: one line that names PGLITE_DATA_DIR, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weather-start-'));
+    try {
+      // A file where a directory must be: the database thread fails to create its data dir.
+      writeFileSync(join(dir, 'file'), '');
+      const { code, output } = await runBuiltApp({
+        ...base,
+        PORT: String(await closedPort()),
+        PGLITE_DATA_DIR: join(dir, 'file', 'pglite'),
+        JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      });
+      expect(code).toBe(1);
+      expect(linesOf(output)).toEqual([
+        expect.stringMatching(
+          /^weather-api failed to start: database unavailable \(PGLITE_DATA_DIR: embedded database at .+\): .*ENOTDIR/,
+        ),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('a busy port on the first start shows no credentials; the next start that binds shows them', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'weather-start-'));

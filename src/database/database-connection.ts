@@ -15,8 +15,12 @@ export async function openDataSource(
   db: DatabaseConfig,
   onConnect?: (client: ClientBase) => Promise<void>,
 ): Promise<DataSource> {
-  const embedded =
-    db.url === undefined ? await EmbeddedPostgres.start(db.pgliteDataDir) : undefined;
+  let embedded: EmbeddedPostgres | undefined;
+  try {
+    if (db.url === undefined) embedded = await EmbeddedPostgres.start(db.pgliteDataDir);
+  } catch (error) {
+    throw new DatabaseUnavailableError(db, error);
+  }
   const dataSource = new ManagedDataSource(
     buildDataSourceOptions(
       db,
@@ -44,13 +48,21 @@ export async function migrate(dataSource: DataSource, db: DatabaseConfig): Promi
   return runMigrationsExclusively(dataSource, db.migrationLockTimeoutMs);
 }
 
-/** A DataSource that also stops the embedded server it runs on when it is destroyed. */
+/**
+ * A DataSource that also stops the embedded server it runs on when it is destroyed: the pool's
+ * connections close first, then the embedded database flushes its files and its thread ends.
+ */
 export class ManagedDataSource extends DataSource {
   constructor(
     options: ConstructorParameters<typeof DataSource>[0],
     private readonly embedded?: EmbeddedPostgres,
   ) {
     super(options);
+  }
+
+  /** Called if the embedded database's thread dies (never for a server: it can come back). */
+  onEmbeddedLost(listener: (reason: Error) => void): void {
+    this.embedded?.onLost(listener);
   }
 
   override async destroy(): Promise<void> {

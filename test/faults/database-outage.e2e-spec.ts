@@ -35,6 +35,11 @@ beforeAll(async () => {
     DATABASE_URL: viaProxy.toString(),
     DATABASE_CONNECT_TIMEOUT_MS: '1000',
     DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+    // Given a DATABASE_URL the app opens a dedicated auth-change listener besides its pool.
+    // PGlite serves one connection: if the listener reconnects first after the restore, it holds
+    // that connection for good and the pool never gets back in (seen with PGlite in its own
+    // thread, where the two race for real). The server has no such limit.
+    ...(embedded ? { AUTH_CACHE_MAX_ENTRIES: '0' } : {}),
   });
 });
 afterAll(async () => {
