@@ -398,6 +398,19 @@ describe('HTTP pipeline (e2e)', () => {
     expectApiSecurityHeaders(head);
   });
 
+  it('sends no ETag on either adapter (every response is no-store), so nothing to revalidate', async () => {
+    const first = await v1(t).get(`/stations/${stationId}`);
+    expect(first.status).toBe(200);
+    expect(first.headers.etag).toBeUndefined();
+    // A validator a client kept (from a cache or another server) gets the full answer.
+    const again = await v1(t)
+      .get(`/stations/${stationId}`)
+      .set('If-None-Match', 'W/"1a-kept-from-elsewhere"');
+    expect(again.status).toBe(200);
+    expect(again.headers.etag).toBeUndefined();
+    expect(again.body).toEqual(first.body);
+  });
+
   it.each([
     ['a repeated parameter (an array on both adapters)', 'code=AAA&code=BBB', ['code']],
     ['a repeated parameter with brackets', 'code[]=AAA&code[]=BBB', ['code[]']],

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
+import { PreparedStatement } from '../../database/prepared-statement';
 import { TransactionContext } from '../../database/transaction-context';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { KnownTimezones } from '../timezones/known-timezones.service';
-import { Station } from '../stations/station.entity';
+import type { StationRow } from '../stations/station.entity';
 import { DailySummary } from './dto/daily-summary.response';
 import { DailySummaryQuery, MAX_DAILY_RANGE_DAYS } from './dto/daily-summary.query';
 
@@ -16,6 +17,22 @@ interface DailyRow {
   count: string;
 }
 
+const DAILY_SUMMARY = new PreparedStatement<DailyRow>(
+  'daily_summary',
+  `SELECT to_char((observed_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS date,
+          min(temperature_c) AS min,
+          max(temperature_c) AS max,
+          avg(temperature_c) AS mean,
+          coalesce(sum(precipitation_mm), 0) AS precipitation,
+          count(*) AS count
+     FROM observations
+    WHERE station_id = $1
+      AND observed_at >= ($3::date)::timestamp AT TIME ZONE $2
+      AND observed_at < (($4::date) + 1)::timestamp AT TIME ZONE $2
+    GROUP BY 1
+    ORDER BY 1`,
+);
+
 /**
  * Daily aggregates per local calendar day, computed by Postgres: the station's time zone turns
  * local midnights into instants, so the WHERE clause stays an index range on observed_at.
@@ -27,7 +44,7 @@ export class DailySummaryService {
     private readonly timezones: KnownTimezones,
   ) {}
 
-  async summarise(station: Station, query: DailySummaryQuery): Promise<DailySummary[]> {
+  async summarise(station: StationRow, query: DailySummaryQuery): Promise<DailySummary[]> {
     const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000 + 1;
     if (days < 1) throw ValidationProblem.field('from', 'from must not be after to');
     if (days > MAX_DAILY_RANGE_DAYS) {
@@ -51,23 +68,14 @@ export class DailySummaryService {
     }));
   }
 
-  private async query(station: Station, query: DailySummaryQuery): Promise<DailyRow[]> {
+  private async query(station: StationRow, query: DailySummaryQuery): Promise<DailyRow[]> {
     try {
-      return await this.tx.manager.query(
-        `SELECT to_char((observed_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS date,
-              min(temperature_c) AS min,
-              max(temperature_c) AS max,
-              avg(temperature_c) AS mean,
-              coalesce(sum(precipitation_mm), 0) AS precipitation,
-              count(*) AS count
-         FROM observations
-        WHERE station_id = $1
-          AND observed_at >= ($3::date)::timestamp AT TIME ZONE $2
-          AND observed_at < (($4::date) + 1)::timestamp AT TIME ZONE $2
-        GROUP BY 1
-        ORDER BY 1`,
-        [station.id, station.timezone, query.from, query.to],
-      );
+      return await DAILY_SUMMARY.rows(this.tx.manager, [
+        station.id,
+        station.timezone,
+        query.from,
+        query.to,
+      ]);
     } catch (error) {
       // The list was loaded at start; the server's tzdata may have changed since.
       if (isUnknownZoneError(error)) throw unknownZone(station.timezone);

@@ -54,3 +54,6 @@ export class Observation {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }
+
+/** An observation as the hot paths read it: a plain row, without the bookkeeping no response shows. */
+export type ObservationRow = Omit<Observation, 'createdAt'>;

@@ -1,40 +1,76 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { Repository } from 'typeorm';
+import { PreparedStatement } from '../../database/prepared-statement';
 import { TransactionContext } from '../../database/transaction-context';
 import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { isUniqueViolation } from '../../database/postgres-errors';
 import { CreateObservationDto } from './dto/create-observation.dto';
 import { ListObservationsQuery, MAX_RANGE_DAYS } from './dto/list-observations.query';
-import { Observation } from './observation.entity';
+import type { ObservationRow } from './observation.entity';
 
 const DAY_MS = 86_400_000;
 const ISSUED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DUPLICATE =
   'The batch repeats a timestamp or one already stored for this station; nothing was written.';
 
+const COLUMNS = `id, station_id AS "stationId", observed_at AS "observedAt",
+  temperature_c AS "temperatureC", relative_humidity AS "relativeHumidity",
+  pressure_hpa AS "pressureHpa", wind_speed_ms AS "windSpeedMs",
+  wind_direction_deg AS "windDirectionDeg", precipitation_mm AS "precipitationMm"`;
+
+/** A range page; the keyset variant also starts after the cursor's instant. */
+const RANGE = new PreparedStatement<ObservationRow>(
+  'observations_range',
+  `SELECT ${COLUMNS} FROM observations
+    WHERE station_id = $1 AND observed_at >= $2 AND observed_at < $3
+    ORDER BY observed_at ASC LIMIT $4`,
+);
+const RANGE_AFTER = new PreparedStatement<ObservationRow>(
+  'observations_range_after',
+  `SELECT ${COLUMNS} FROM observations
+    WHERE station_id = $1 AND observed_at >= $2 AND observed_at < $3 AND observed_at > $5
+    ORDER BY observed_at ASC LIMIT $4`,
+);
+const LATEST = new PreparedStatement<ObservationRow>(
+  'observations_latest',
+  `SELECT ${COLUMNS} FROM observations WHERE station_id = $1 ORDER BY observed_at DESC LIMIT 1`,
+);
+
+/**
+ * One statement for one observation or a whole batch: the columns travel as arrays, zipped by
+ * unnest, so the text (and its prepared plan) does not depend on the batch size. One statement
+ * is atomic on its own: a duplicate anywhere inserts nothing. Missing optional values are NULL.
+ */
+const INSERT = new PreparedStatement<Record<string, never>>(
+  'observations_insert',
+  `INSERT INTO observations (station_id, observed_at, temperature_c, relative_humidity,
+     pressure_hpa, wind_speed_ms, wind_direction_deg, precipitation_mm)
+   SELECT $1, * FROM unnest($2::timestamptz[], $3::float8[], $4::float8[], $5::float8[],
+     $6::float8[], $7::float8[], $8::float8[])`,
+);
+
 @Injectable()
 export class ObservationsService {
   constructor(private readonly tx: TransactionContext) {}
 
-  private get observations(): Repository<Observation> {
-    return this.tx.manager.getRepository(Observation);
-  }
-
   /**
-   * All or nothing: one multi-row INSERT inside a transaction. A duplicate anywhere rolls the
-   * whole batch back and is reported as 409.
+   * All or nothing: one INSERT, in the request's transaction when one is open (the audit
+   * record's). A duplicate anywhere rolls the whole batch back and is reported as 409.
    */
   async ingest(stationId: string, items: CreateObservationDto[]): Promise<number> {
     const times = new Set(items.map((i) => i.observedAt.getTime()));
     if (times.size !== items.length) throw new ConflictProblem(DUPLICATE);
     try {
-      await this.tx.run((manager) =>
-        manager.insert(
-          Observation,
-          items.map((item) => ({ ...item, stationId })),
-        ),
-      );
+      await INSERT.rows(this.tx.manager, [
+        stationId,
+        items.map((i) => i.observedAt),
+        items.map((i) => i.temperatureC),
+        items.map((i) => i.relativeHumidity ?? null),
+        items.map((i) => i.pressureHpa ?? null),
+        items.map((i) => i.windSpeedMs ?? null),
+        items.map((i) => i.windDirectionDeg ?? null),
+        items.map((i) => i.precipitationMm ?? null),
+      ]);
     } catch (error) {
       if (isUniqueViolation(error, 'observations_station_time_key'))
         throw new ConflictProblem(DUPLICATE);
@@ -47,7 +83,7 @@ export class ObservationsService {
   async list(
     stationId: string,
     query: ListObservationsQuery,
-  ): Promise<{ items: Observation[]; nextCursor: string | null }> {
+  ): Promise<{ items: ObservationRow[]; nextCursor: string | null }> {
     const to = query.to ?? new Date();
     const from = query.from ?? new Date(to.getTime() - DAY_MS);
     if (from.getTime() >= to.getTime())
@@ -60,15 +96,11 @@ export class ObservationsService {
     }
     const after = query.cursor === undefined ? undefined : this.cursorTime(query.cursor);
 
-    const qb = this.observations
-      .createQueryBuilder('o')
-      .where('o.stationId = :stationId', { stationId })
-      .andWhere('o.observedAt >= :from AND o.observedAt < :to', { from, to });
-    if (after) qb.andWhere('o.observedAt > :after', { after });
-    const rows = await qb
-      .orderBy('o.observedAt', 'ASC')
-      .limit(query.limit + 1)
-      .getMany();
+    // One more than asked: whether it comes back says if there is a next page.
+    const values = [stationId, from, to, query.limit + 1];
+    const rows = after
+      ? await RANGE_AFTER.rows(this.tx.manager, [...values, after])
+      : await RANGE.rows(this.tx.manager, values);
 
     const items = rows.slice(0, query.limit);
     const hasMore = rows.length > query.limit;
@@ -79,11 +111,8 @@ export class ObservationsService {
     };
   }
 
-  async latest(stationId: string): Promise<Observation> {
-    const latest = await this.observations.findOne({
-      where: { stationId },
-      order: { observedAt: 'DESC' },
-    });
+  async latest(stationId: string): Promise<ObservationRow> {
+    const latest = await LATEST.first(this.tx.manager, [stationId]);
     if (!latest) throw new NotFoundException('This station has no observations yet.');
     return latest;
   }

@@ -53,3 +53,6 @@ export class Station {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
+
+/** A station as the hot paths read it: the entity's fields as a plain row, not an instance. */
+export type StationRow = Pick<Station, keyof Station>;

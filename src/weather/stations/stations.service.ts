@@ -3,10 +3,19 @@ import { Repository } from 'typeorm';
 import { TransactionContext } from '../../database/transaction-context';
 import { ConflictProblem, ValidationProblem } from '../../common/problem-details/problem.exception';
 import { escapeLike, isUniqueViolation } from '../../database/postgres-errors';
+import { PreparedStatement } from '../../database/prepared-statement';
 import { CreateStationDto } from './dto/create-station.dto';
 import { ListStationsQuery } from './dto/list-stations.query';
 import { UpdateStationDto } from './dto/update-station.dto';
-import { Station } from './station.entity';
+import { Station, StationRow } from './station.entity';
+
+/** Every authorised request on a station reads it first: prepared once per connection. */
+const STATION_BY_ID = new PreparedStatement<StationRow>(
+  'station_by_id',
+  `SELECT id, code, name, latitude, longitude, elevation_m AS "elevationM", timezone,
+          owner_id AS "ownerId", created_at AS "createdAt", updated_at AS "updatedAt"
+     FROM stations WHERE id = $1`,
+);
 
 @Injectable()
 export class StationsService {
@@ -31,13 +40,13 @@ export class StationsService {
     return qb.orderBy('s.code', 'ASC').take(query.limit).skip(query.offset).getManyAndCount();
   }
 
-  async get(id: string): Promise<Station> {
-    const station = await this.stations.findOneBy({ id });
+  async get(id: string): Promise<StationRow> {
+    const station = await STATION_BY_ID.first(this.tx.manager, [id]);
     if (!station) throw new NotFoundException('Station not found.');
     return station;
   }
 
-  async create(dto: CreateStationDto, ownerId: string | null): Promise<Station> {
+  async create(dto: CreateStationDto, ownerId: string | null): Promise<StationRow> {
     try {
       const inserted = await this.stations.insert({ ...dto, ownerId });
       return await this.get(inserted.identifiers[0].id as string);
@@ -46,7 +55,7 @@ export class StationsService {
     }
   }
 
-  async update(station: Station, dto: UpdateStationDto): Promise<Station> {
+  async update(station: StationRow, dto: UpdateStationDto): Promise<StationRow> {
     try {
       await this.stations.update({ id: station.id }, { ...dto });
     } catch (error) {
@@ -55,7 +64,7 @@ export class StationsService {
     return this.get(station.id);
   }
 
-  async remove(station: Station): Promise<void> {
+  async remove(station: StationRow): Promise<void> {
     await this.stations.delete({ id: station.id });
   }
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Observation } from '../observation.entity';
+import type { ObservationRow } from '../observation.entity';
 
 export class ObservationResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -12,7 +12,7 @@ export class ObservationResponse {
   @ApiProperty({ nullable: true, type: Number }) windDirectionDeg!: number | null;
   @ApiProperty({ nullable: true, type: Number }) precipitationMm!: number | null;
 
-  static from(o: Observation): ObservationResponse {
+  static from(o: ObservationRow): ObservationResponse {
     return {
       id: o.id,
       stationId: o.stationId,

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageInfo } from '../../../common/pagination/page.query';
-import { Station } from '../station.entity';
+import type { StationRow } from '../station.entity';
 
 /** What a client sees of a station; built field by field so nothing leaks by accident. */
 export class StationResponse {
@@ -15,7 +15,7 @@ export class StationResponse {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
-  static from(station: Station): StationResponse {
+  static from(station: StationRow): StationResponse {
     return {
       id: station.id,
       code: station.code,
