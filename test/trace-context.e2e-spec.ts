@@ -22,6 +22,7 @@ interface LogLine {
   msg?: string;
   requestId?: string;
   traceId?: string;
+  clientRequestId?: string;
 }
 
 function traceOf(res: Response): { traceId: string; spanId: string; flags: string } {
@@ -51,7 +52,11 @@ describe('traceparent from a trusted proxy (e2e)', () => {
   afterAll(() => t.close());
 
   it('an audited write joins the trace: response, log line and audit record carry its id', async () => {
-    const res = await v1(t).post('/stations').set('traceparent', TRACEPARENT).send(stationBody());
+    const res = await v1(t)
+      .post('/stations')
+      .set('traceparent', TRACEPARENT)
+      .set('X-Request-Id', 'gateway-42')
+      .send(stationBody());
     expect(res.status).toBe(201);
     const trace = traceOf(res);
     expect(trace.traceId).toBe(TRACE);
@@ -60,7 +65,12 @@ describe('traceparent from a trusted proxy (e2e)', () => {
     expect(trace.flags).toBe('01');
 
     const [line] = linesOf(logs, res);
-    expect(line).toMatchObject({ msg: 'request completed', traceId: TRACE });
+    // The client's own request id stays beside ours on the line.
+    expect(line).toMatchObject({
+      msg: 'request completed',
+      traceId: TRACE,
+      clientRequestId: 'gateway-42',
+    });
     const [record] = await waitForAuditOf(t, res);
     expect(record).toMatchObject({ action: 'station.created', traceId: TRACE });
   });

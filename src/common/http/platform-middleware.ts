@@ -20,7 +20,7 @@ import type { TrustedPeer } from './trusted-proxy';
  */
 type Next = (error?: unknown) => void;
 
-/** What the request-id middleware leaves on the raw request (Fastify's request reads it there). */
+/** What the request-id and trace middleware leave on the raw request (Fastify reads it there). */
 export type TaggedRequest = IncomingMessage & {
   id?: unknown;
   clientRequestId?: string;
