@@ -71,6 +71,18 @@ describe('hot paths on prepared statements (e2e)', () => {
     ]);
   });
 
+  it('the page query tells a station with nothing in the range (200) from none at all (404)', async () => {
+    const range = { from: hour(10).toISOString(), to: hour(11).toISOString() };
+    const empty = await v1(t).get(`/stations/${stationId}/observations`).query(range);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual({ data: [], nextCursor: null });
+    const missing = await v1(t)
+      .get('/stations/3f6c1c7e-8f3b-4c36-9a7e-0b7d2b1f4c11/observations')
+      .query(range);
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toBe('Station not found.');
+  });
+
   it('a prepared write joins the audit transaction: no audit record, no observation', async () => {
     // Every audit insert fails, as a full disk or a broken audit table would.
     await t.dataSource.query(

@@ -1,19 +1,37 @@
 import { EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { DatabaseError } from 'pg';
 import { PreparedStatement } from './prepared-statement';
 
 type Query = jest.Mock<Promise<{ rows: unknown[] }>, [unknown]>;
 
 /** A manager as TransactionContext hands it out: with a query runner inside a transaction. */
-function managerWith(options: { pool?: Query; client?: Query; released?: boolean }): EntityManager {
+function managerWith(options: {
+  pool?: Query;
+  client?: Query;
+  released?: boolean;
+  release?: jest.Mock;
+}): EntityManager {
   const runner = options.client && {
     isReleased: options.released ?? false,
-    connect: () => Promise.resolve({ query: options.client }),
+    connect: () => Promise.resolve(clientOf(options.client!)),
   };
+  const pooled = options.pool && clientOf(options.pool, options.release);
   return {
     queryRunner: runner,
-    connection: { driver: { master: options.pool && { query: options.pool } } },
+    connection: { driver: { master: pooled && { connect: () => Promise.resolve(pooled) } } },
   } as unknown as EntityManager;
 }
+
+/** One pg client per mock, as a pool hands out the same connection again. */
+const clients = new WeakMap<Query, object>();
+function clientOf(query: Query, release: jest.Mock = jest.fn()): object {
+  if (!clients.has(query)) clients.set(query, { query, release });
+  return clients.get(query)!;
+}
+
+/** The statements sent, without the once-per-connection reset. */
+const statements = (query: Query): unknown[] =>
+  query.mock.calls.map(([sent]) => sent).filter((sent) => sent !== 'DEALLOCATE ALL');
 
 const answering = (rows: unknown[]): Query =>
   jest.fn<Promise<{ rows: unknown[] }>, [unknown]>().mockResolvedValue({ rows });
@@ -25,18 +43,28 @@ describe('PreparedStatement', () => {
     const pool = answering([{ id: 'a' }]);
     const rows = await byId.rows(managerWith({ pool }), ['a']);
     expect(rows).toEqual([{ id: 'a' }]);
-    expect(pool).toHaveBeenCalledWith({
-      name: 'spec_by_id',
-      text: 'SELECT $1::uuid AS id',
-      values: ['a'],
-    });
+    expect(statements(pool)).toEqual([
+      { name: 'spec_by_id', text: 'SELECT $1::uuid AS id', values: ['a'] },
+    ]);
+  });
+
+  it('clears named statements once per connection: a new one may share the session (PGlite)', async () => {
+    const pool = answering([]);
+    const manager = managerWith({ pool });
+    await byId.rows(manager, ['a']);
+    await byId.rows(manager, ['b']);
+    expect(pool.mock.calls.map(([sent]) => (sent as { name?: string }).name ?? sent)).toEqual([
+      'DEALLOCATE ALL',
+      'spec_by_id',
+      'spec_by_id',
+    ]);
   });
 
   it('runs on the ambient transaction’s connection, never on another pooled one', async () => {
     const pool = answering([]);
     const client = answering([{ id: 'b' }]);
     expect(await byId.first(managerWith({ pool, client }), ['b'])).toEqual({ id: 'b' });
-    expect(client).toHaveBeenCalledWith(expect.objectContaining({ name: 'spec_by_id' }));
+    expect(statements(client)).toEqual([expect.objectContaining({ name: 'spec_by_id' })]);
     expect(pool).not.toHaveBeenCalled();
   });
 
@@ -48,14 +76,34 @@ describe('PreparedStatement', () => {
     expect(client).not.toHaveBeenCalled();
   });
 
-  it('reports driver failures as QueryFailedError, keeping SQLSTATE and constraint', async () => {
-    const failure = Object.assign(new Error('duplicate key'), { code: '23505', constraint: 'k' });
+  it('reports an error the server answered as QueryFailedError, keeping the connection', async () => {
+    const failure = Object.assign(new DatabaseError('duplicate key', 0, 'error'), {
+      code: '23505',
+      constraint: 'k',
+    });
     const pool: Query = jest
       .fn<Promise<{ rows: unknown[] }>, [unknown]>()
       .mockRejectedValue(failure);
-    const error: unknown = await byId.rows(managerWith({ pool }), ['d']).catch((e: unknown) => e);
+    const release = jest.fn();
+    const error: unknown = await byId
+      .rows(managerWith({ pool, release }), ['d'])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueryFailedError);
     expect((error as QueryFailedError).driverError).toBe(failure);
+    expect(release).toHaveBeenCalledWith(undefined);
+  });
+
+  it('discards a connection that failed below SQL (it may be broken)', async () => {
+    const failure = Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' });
+    const pool: Query = jest
+      .fn<Promise<{ rows: unknown[] }>, [unknown]>()
+      .mockRejectedValue(failure);
+    const release = jest.fn();
+    const error: unknown = await byId
+      .rows(managerWith({ pool, release }), ['e'])
+      .catch((e: unknown) => e);
+    expect((error as QueryFailedError).driverError).toBe(failure);
+    expect(release).toHaveBeenCalledWith(failure);
   });
 
   it('answers like an unreachable database when the pool is gone (destroyed DataSource)', async () => {

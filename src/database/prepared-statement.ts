@@ -1,8 +1,19 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { DatabaseError } from 'pg';
+import type { ClientBase, Pool, PoolClient, QueryResultRow } from 'pg';
 import { EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 /** Every name in use in this process: pg caches statements per connection by name alone. */
 const names = new Set<string>();
+
+/**
+ * Connections this module has reset. pg remembers per client which names it has parsed, and
+ * parses again on a new client; embedded PGlite (behind pglite-socket) serves every connection
+ * from its one session, so a new client may meet statements a dropped one prepared ("already
+ * exists", 42P05). The first use of a client therefore clears the session's named statements
+ * (only this module names any). On a PostgreSQL server a new session has none: one cheap round
+ * trip per pooled connection.
+ */
+const reset = new WeakSet<ClientBase>();
 
 /**
  * A named (server-side prepared) statement for the few queries every request runs. TypeORM
@@ -36,10 +47,19 @@ export class PreparedStatement<Row extends QueryResultRow> {
     try {
       const runner = manager.queryRunner;
       if (runner?.isReleased) throw new QueryRunnerAlreadyReleasedError();
-      const result = runner
-        ? await ((await runner.connect()) as PoolClient).query<Row>(config)
-        : await poolOf(manager).query<Row>(config);
-      return result.rows;
+      if (runner) return await run((await runner.connect()) as PoolClient, config);
+      const client = await poolOf(manager).connect();
+      let failure: Error | undefined;
+      try {
+        return await run(client, config);
+      } catch (error) {
+        // The server answered with an error (a constraint, a bad time zone): the connection is
+        // fine. Anything else may have broken it: discarded, not handed out again.
+        if (!(error instanceof DatabaseError)) failure = error as Error;
+        throw error;
+      } finally {
+        client.release(failure);
+      }
     } catch (error) {
       if (error instanceof QueryRunnerAlreadyReleasedError) throw error;
       throw new QueryFailedError(this.text, config.values, error as Error);
@@ -50,6 +70,18 @@ export class PreparedStatement<Row extends QueryResultRow> {
   async first(manager: EntityManager, values: readonly unknown[]): Promise<Row | undefined> {
     return (await this.rows(manager, values))[0];
   }
+}
+
+async function run<Row extends QueryResultRow>(
+  client: ClientBase,
+  config: { name: string; text: string; values: unknown[] },
+): Promise<Row[]> {
+  if (!reset.has(client)) {
+    // Queued before the statement below: pg runs a client's queries in order.
+    reset.add(client);
+    await client.query('DEALLOCATE ALL');
+  }
+  return (await client.query<Row>(config)).rows;
 }
 
 /** The pg pool behind a postgres DataSource (TypeORM's driver calls it `master`). */

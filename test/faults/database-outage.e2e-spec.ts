@@ -55,10 +55,19 @@ const countStations = async (): Promise<number> =>
 
 it('database cut: reads and writes 503 + Retry-After (no 500), readiness 503, liveness 200; then recovers', async () => {
   expect((await request(t.server).get('/v1/stations').set(t.auth)).status).toBe(200);
+  const station = await request(t.server)
+    .post('/v1/stations')
+    .set(t.auth)
+    .send(stationBody({ code: 'DB_HOT' }));
+  expect(station.status).toBe(201);
   const before = await countStations();
 
   proxy.cut();
   expectUnavailable(await request(t.server).get('/v1/stations').set(t.auth));
+  // The hot reads run as prepared statements on the pg driver, past TypeORM: the same 503.
+  const hot = `/v1/stations/${station.body.id as string}`;
+  expectUnavailable(await request(t.server).get(hot).set(t.auth));
+  expectUnavailable(await request(t.server).get(`${hot}/observations`).set(t.auth));
   expectUnavailable(
     await request(t.server)
       .post('/v1/stations')

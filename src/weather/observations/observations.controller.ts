@@ -98,8 +98,8 @@ export class ObservationsController {
     @Param('id', UuidParam()) id: string,
     @Query() query: ListObservationsQuery,
   ): Promise<ObservationPage> {
-    const station = await this.stations.get(id);
-    const { items, nextCursor } = await this.observations.list(station.id, query);
+    // The page's query also finds the station (404 without it): one round trip.
+    const { items, nextCursor } = await this.observations.list(id, query);
     return { data: items.map((o) => ObservationResponse.from(o)), nextCursor };
   }
 
@@ -110,7 +110,6 @@ export class ObservationsController {
   @ApiOkResponse({ type: ObservationResponse })
   @ApiProblems(400, 404)
   async latest(@Param('id', UuidParam()) id: string): Promise<ObservationResponse> {
-    const station = await this.stations.get(id);
-    return ObservationResponse.from(await this.observations.latest(station.id));
+    return ObservationResponse.from(await this.observations.latest(id));
   }
 }

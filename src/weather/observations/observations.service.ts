@@ -9,31 +9,51 @@ import { ListObservationsQuery, MAX_RANGE_DAYS } from './dto/list-observations.q
 import type { ObservationRow } from './observation.entity';
 
 const DAY_MS = 86_400_000;
+/** As StationsService answers it: the same 404 whichever route found the station missing. */
+const STATION_NOT_FOUND = 'Station not found.';
 const ISSUED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DUPLICATE =
   'The batch repeats a timestamp or one already stored for this station; nothing was written.';
 
-const COLUMNS = `id, station_id AS "stationId", observed_at AS "observedAt",
-  temperature_c AS "temperatureC", relative_humidity AS "relativeHumidity",
-  pressure_hpa AS "pressureHpa", wind_speed_ms AS "windSpeedMs",
-  wind_direction_deg AS "windDirectionDeg", precipitation_mm AS "precipitationMm"`;
+/**
+ * A station's observations in one round trip with the station itself: no row means no such
+ * station (404); one row with a null id, a station with nothing in the range. The station is
+ * read for nothing else, so the page needs no query of its own before it.
+ */
+type StationObservationRow = { stationId: string } & {
+  [K in Exclude<keyof ObservationRow, 'stationId'>]: ObservationRow[K] | null;
+};
+
+function withStation(name: string, observations: string): PreparedStatement<StationObservationRow> {
+  return new PreparedStatement(
+    name,
+    `SELECT o.id, s.id AS "stationId", o.observed_at AS "observedAt",
+            o.temperature_c AS "temperatureC", o.relative_humidity AS "relativeHumidity",
+            o.pressure_hpa AS "pressureHpa", o.wind_speed_ms AS "windSpeedMs",
+            o.wind_direction_deg AS "windDirectionDeg", o.precipitation_mm AS "precipitationMm"
+       FROM stations s
+       LEFT JOIN LATERAL (${observations}) o ON true
+      WHERE s.id = $1
+      ORDER BY o.observed_at`,
+  );
+}
 
 /** A range page; the keyset variant also starts after the cursor's instant. */
-const RANGE = new PreparedStatement<ObservationRow>(
+const RANGE = withStation(
   'observations_range',
-  `SELECT ${COLUMNS} FROM observations
-    WHERE station_id = $1 AND observed_at >= $2 AND observed_at < $3
+  `SELECT * FROM observations
+    WHERE station_id = s.id AND observed_at >= $2 AND observed_at < $3
     ORDER BY observed_at ASC LIMIT $4`,
 );
-const RANGE_AFTER = new PreparedStatement<ObservationRow>(
+const RANGE_AFTER = withStation(
   'observations_range_after',
-  `SELECT ${COLUMNS} FROM observations
-    WHERE station_id = $1 AND observed_at >= $2 AND observed_at < $3 AND observed_at > $5
+  `SELECT * FROM observations
+    WHERE station_id = s.id AND observed_at >= $2 AND observed_at < $3 AND observed_at > $5
     ORDER BY observed_at ASC LIMIT $4`,
 );
-const LATEST = new PreparedStatement<ObservationRow>(
+const LATEST = withStation(
   'observations_latest',
-  `SELECT ${COLUMNS} FROM observations WHERE station_id = $1 ORDER BY observed_at DESC LIMIT 1`,
+  'SELECT * FROM observations WHERE station_id = s.id ORDER BY observed_at DESC LIMIT 1',
 );
 
 /**
@@ -79,7 +99,7 @@ export class ObservationsService {
     return items.length;
   }
 
-  /** Keyset pagination on observed_at, which is unique per station. */
+  /** Keyset pagination on observed_at, which is unique per station; 404 without the station. */
   async list(
     stationId: string,
     query: ListObservationsQuery,
@@ -98,9 +118,11 @@ export class ObservationsService {
 
     // One more than asked: whether it comes back says if there is a next page.
     const values = [stationId, from, to, query.limit + 1];
-    const rows = after
-      ? await RANGE_AFTER.rows(this.tx.manager, [...values, after])
-      : await RANGE.rows(this.tx.manager, values);
+    const rows = observationsOf(
+      after
+        ? await RANGE_AFTER.rows(this.tx.manager, [...values, after])
+        : await RANGE.rows(this.tx.manager, values),
+    );
 
     const items = rows.slice(0, query.limit);
     const hasMore = rows.length > query.limit;
@@ -111,8 +133,9 @@ export class ObservationsService {
     };
   }
 
+  /** 404 without the station, or when it has no observations. */
   async latest(stationId: string): Promise<ObservationRow> {
-    const latest = await LATEST.first(this.tx.manager, [stationId]);
+    const [latest] = observationsOf(await LATEST.rows(this.tx.manager, [stationId]));
     if (!latest) throw new NotFoundException('This station has no observations yet.');
     return latest;
   }
@@ -127,4 +150,10 @@ export class ObservationsService {
     }
     return time;
   }
+}
+
+/** The observations of a station read withStation(); 404 when the station is not there. */
+function observationsOf(rows: StationObservationRow[]): ObservationRow[] {
+  if (rows.length === 0) throw new NotFoundException(STATION_NOT_FOUND);
+  return rows.filter((row): row is ObservationRow => row.id !== null);
 }
