@@ -43,7 +43,9 @@ export const MONITORING_WIRING: Provider = {
     metrics.watchPrincipalCache(() => principalCache.stats());
     // Each alert is an audit record of its own (security.alert.<type>), listed by
     // GET /v1/security/alerts; the chain watch verifies what was written since its last run.
-    detector.onAlert((alert) => buffer.add(alertAuditEvent(alert)));
+    // An alert may use the queue's small headroom: the alert that records are being dropped
+    // arrives exactly when the queue is full.
+    detector.onAlert((alert) => buffer.add(alertAuditEvent(alert), true));
     chain.watch((from) => verifier.verify({ from }));
     return true;
   },

@@ -44,8 +44,12 @@ export class PreparedStatement<Row extends QueryResultRow> {
    */
   async rows(manager: EntityManager, values: readonly unknown[]): Promise<Row[]> {
     const config = { name: this.name, text: this.text, values: values as unknown[] };
+    // Through the DataSource's logger like every TypeORM query: query logging, and whatever
+    // watches it (tests count an authenticated request's queries this way), sees these too.
+    const logger = manager.connection.logger;
+    const runner = manager.queryRunner;
+    logger.logQuery(this.text, config.values, runner);
     try {
-      const runner = manager.queryRunner;
       if (runner?.isReleased) throw new QueryRunnerAlreadyReleasedError();
       if (runner) return await run((await runner.connect()) as PoolClient, config);
       const client = await poolOf(manager).connect();
@@ -62,6 +66,7 @@ export class PreparedStatement<Row extends QueryResultRow> {
       }
     } catch (error) {
       if (error instanceof QueryRunnerAlreadyReleasedError) throw error;
+      logger.logQueryError(error as Error, this.text, config.values, runner);
       throw new QueryFailedError(this.text, config.values, error as Error);
     }
   }

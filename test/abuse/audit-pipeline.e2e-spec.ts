@@ -8,7 +8,7 @@ import {
 import type { AuditEvent } from '../../src/security/audit/audit-event';
 import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
 import { CreatedKey, createKey } from '../support/api-keys';
-import { AuditRow, auditRows, flushAudit } from '../support/audit';
+import { AuditRow, auditRows, auditRowsEventually, flushAudit } from '../support/audit';
 import { query } from '../support/database';
 import { SignedInUser, signedInUser } from '../support/sign-in';
 import { stationBody } from '../support/stations';
@@ -161,6 +161,10 @@ describe('a flood past AUDIT_QUEUE_MAX_RECORDS', () => {
     const marker = await auditRows(t, { action: DROPPED_ACTION });
     expect(marker.reduce((sum, row) => sum + row.occurrences, 0)).toBe(stats.dropped);
     expect((await verify()).body).toMatchObject({ valid: true, dropped: stats.dropped });
+    // The alert raised at the first drop is not itself dropped: it uses the queue's headroom.
+    const alert = await auditRowsEventually(t, 'security.alert.audit_records_dropped');
+    expect(alert).toHaveLength(1);
+    expect(buffer.stats().dropped).toBe(stats.dropped);
   });
 });
 

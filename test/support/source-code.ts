@@ -17,8 +17,8 @@ export function sourceFiles(dir = SRC_DIR): Array<{ path: string; text: string }
 }
 
 /**
- * Ways code makes an outbound network call. `node:http` is allowed only for the names the app
- * takes from it (status texts and the request type), never for `request`/`get`/`Agent`.
+ * Ways code makes an outbound network call. `node:http` and `node:net` are checked by what is
+ * imported from them (ALLOWED_NODE_IMPORTS), the rest of a family by its mere presence.
  */
 export const OUTBOUND_CLIENT_PATTERNS: Array<{ name: string; pattern: RegExp }> = [
   { name: 'fetch()', pattern: /\bfetch\s*\(/ },
@@ -33,18 +33,28 @@ export const OUTBOUND_CLIENT_PATTERNS: Array<{ name: string; pattern: RegExp }> 
     pattern:
       /\bhttps?\.(request|get|Agent)\b|\b(request|get|Agent)\s*}\s*from\s*['"](node:)?https?['"]/,
   },
-  { name: 'node:https, net, tls or dgram', pattern: /['"](node:)?(https|net|tls|dgram)['"]/ },
+  { name: 'node:https, tls or dgram', pattern: /['"](node:)?(https|tls|dgram)['"]/ },
+  { name: 'require() of node:http or node:net', pattern: /require\(\s*['"](node:)?(http|net)['"]/ },
   { name: 'a DNS lookup', pattern: /['"](node:)?dns(\/promises)?['"]/ },
   { name: 'a child process', pattern: /['"](node:)?child_process['"]/ },
 ];
 
-/** What `src/` imports from `node:http`: only these names are allowed (no client API). */
-export const ALLOWED_HTTP_IMPORTS = ['IncomingMessage', 'STATUS_CODES', 'Server', 'ServerResponse'];
+/**
+ * What `src/` may import from `node:http` and `node:net`: types, status texts, address checks
+ * (trusted proxies, METRICS_HOST) and a listener of its own (`createServer`: the metrics port,
+ * inbound). Never a client API: `request`, `get`, `Agent`, `connect`, `createConnection`, `Socket`.
+ */
+export const ALLOWED_NODE_IMPORTS: Record<'http' | 'net', readonly string[]> = {
+  http: ['IncomingMessage', 'STATUS_CODES', 'Server', 'ServerResponse', 'createServer'],
+  net: ['AddressInfo', 'BlockList', 'isIP', 'isIPv4', 'isIPv6'],
+};
 
-export function importsFromNodeHttp(text: string): string[] {
+/** The names a file imports from `node:<module>` (`*` and `default` for whole-module imports). */
+export function importsFromNode(module: 'http' | 'net', text: string): string[] {
+  const from = `from\\s+['"](?:node:)?${module}['"]`;
   const names: string[] = [];
   for (const match of text.matchAll(
-    /import\s+(?:type\s+)?{([^}]*)}\s+from\s+['"](node:)?http['"]/g,
+    new RegExp(`import\\s+(?:type\\s+)?{([^}]*)}\\s+${from}`, 'g'),
   )) {
     names.push(
       ...match[1]
@@ -53,7 +63,21 @@ export function importsFromNodeHttp(text: string): string[] {
         .filter(Boolean),
     );
   }
-  if (/import\s+\*\s+as\s+\w+\s+from\s+['"](node:)?http['"]/.test(text)) names.push('*');
-  if (/import\s+\w+\s+from\s+['"](node:)?http['"]/.test(text)) names.push('default');
+  if (new RegExp(`import\\s+\\*\\s+as\\s+\\w+\\s+${from}`).test(text)) names.push('*');
+  if (new RegExp(`import\\s+\\w+\\s+${from}`).test(text)) names.push('default');
   return names;
+}
+
+/** Every way a source file could call out: a pattern it matches, or a name it may not import. */
+export function outboundFindings(files: Array<{ path: string; text: string }>): string[] {
+  return files.flatMap(({ path, text }) => [
+    ...OUTBOUND_CLIENT_PATTERNS.filter(({ pattern }) => pattern.test(text)).map(
+      ({ name }) => `${path}: ${name}`,
+    ),
+    ...(['http', 'net'] as const).flatMap((module) =>
+      importsFromNode(module, text)
+        .filter((name) => !ALLOWED_NODE_IMPORTS[module].includes(name))
+        .map((name) => `${path}: imports ${name} from node:${module}`),
+    ),
+  ]);
 }

@@ -45,6 +45,9 @@ export interface AuditBufferStats {
  * a transient error keeps the chunk at the head and retries with backoff. The pipeline never
  * stops on one bad record and never grows without bound.
  */
+
+/** Room above AUDIT_QUEUE_MAX_RECORDS for priority records (see add()); still a fixed bound. */
+export const PRIORITY_HEADROOM = 32;
 @Injectable()
 export class AuditBuffer
   implements OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown
@@ -81,14 +84,20 @@ export class AuditBuffer
     lifecycle?.beforeClose(() => this.flush());
   }
 
-  add(event: AuditEvent): void {
+  /**
+   * Queues `event`, or drops and counts it when the queue is full. `priority`: a record that
+   * must not be lost to a full queue (a security alert, rare: once per episode, among them the
+   * one saying that records are being dropped) may use a small headroom above the bound.
+   */
+  add(event: AuditEvent, priority = false): void {
     const key = FOLDED_ACTIONS.has(event.action) ? foldKey(event) : undefined;
     const existing = key === undefined ? undefined : this.folded.get(key);
     if (existing) {
       existing.occurrences += event.occurrences;
       return;
     }
-    if (this.queue.length >= this.maxQueuedRecords) {
+    const bound = priority ? this.maxQueuedRecords + PRIORITY_HEADROOM : this.maxQueuedRecords;
+    if (this.queue.length >= bound) {
       this.drop();
       return;
     }
