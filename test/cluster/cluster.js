@@ -6,7 +6,7 @@
  *   DATABASE_URL=postgresql://... npm run test:cluster
  *
  * Needs a PostgreSQL server (DATABASE_URL: a role that may CREATE DATABASE), redis-server,
- * nginx and openssl on PATH; .ci/run installs them. Exits non-zero when any check fails, after
+ * nginx, openssl and prometheus on PATH; .ci/run installs them. Exits non-zero when any check fails, after
  * printing every result and the table.
  */
 const { randomBytes, randomUUID } = require('node:crypto');
@@ -17,6 +17,7 @@ const { freePort } = require('../support/free-port');
 const { closeAgents, send } = require('./lib/client');
 const { Instance } = require('./lib/instances');
 const { startMailSink } = require('./lib/mail-sink');
+const { prometheusScrape } = require('./monitoring-checks');
 const { createDatabase, makeCertificate, startNginx, startRedis } = require('./lib/servers');
 
 const PROXY_ADDRESS = '127.0.0.10'; // nginx connects upstream from here: the one trusted hop
@@ -80,9 +81,12 @@ async function main() {
       RATE_LIMIT_VIEWER_PER_MINUTE: String(VIEWER_LIMIT),
       RATE_LIMIT_LOGIN_IP_PER_15_MINUTES: String(LOGIN_IP_LIMIT),
       RATE_LIMIT_REGISTER_PER_IP_PER_HOUR: '100',
+      METRICS_HOST: '127.0.0.1',
     };
-    const a = new Instance('A', await freePort(), env);
-    const b = new Instance('B', await freePort(), env);
+    // Each its own metrics listener, which the Prometheus of prometheusScrape scrapes.
+    const metricsPort = async () => ({ ...env, METRICS_PORT: String(await freePort()) });
+    const a = new Instance('A', await freePort(), await metricsPort());
+    const b = new Instance('B', await freePort(), await metricsPort());
     cleanups.push(
       () => b.kill(),
       () => a.kill(),
@@ -129,6 +133,7 @@ async function main() {
       return { authorization: `Bearer ${res.body.accessToken}` };
     };
     const adminAuth = await signIn(proxy.base, admin);
+    await prometheusScrape({ instances: [a, b], viaProxy, check, dir });
     const newUser = async (role) => {
       const user = {
         email: `${role}-${randomUUID()}@cluster.test`,
