@@ -10,7 +10,9 @@ function managerWith(options: {
   client?: Query;
   released?: boolean;
   release?: jest.Mock;
+  logger?: { logQuery: jest.Mock; logQueryError: jest.Mock };
 }): EntityManager {
+  const logger = options.logger ?? { logQuery: jest.fn(), logQueryError: jest.fn() };
   const runner = options.client && {
     isReleased: options.released ?? false,
     connect: () => Promise.resolve(clientOf(options.client!)),
@@ -18,7 +20,10 @@ function managerWith(options: {
   const pooled = options.pool && clientOf(options.pool, options.release);
   return {
     queryRunner: runner,
-    connection: { driver: { master: pooled && { connect: () => Promise.resolve(pooled) } } },
+    connection: {
+      logger,
+      driver: { master: pooled && { connect: () => Promise.resolve(pooled) } },
+    },
   } as unknown as EntityManager;
 }
 
@@ -46,6 +51,20 @@ describe('PreparedStatement', () => {
     expect(statements(pool)).toEqual([
       { name: 'spec_by_id', text: 'SELECT $1::uuid AS id', values: ['a'] },
     ]);
+  });
+
+  it("reports each query and each failure to the DataSource's logger, as TypeORM does", async () => {
+    const logger = { logQuery: jest.fn(), logQueryError: jest.fn() };
+    await byId.rows(managerWith({ pool: answering([]), logger }), ['a']);
+    expect(logger.logQuery).toHaveBeenCalledWith('SELECT $1::uuid AS id', ['a'], undefined);
+    const failing = jest
+      .fn<Promise<{ rows: unknown[] }>, [unknown]>()
+      .mockResolvedValueOnce({ rows: [] })
+      .mockRejectedValue(new Error('connection reset'));
+    await expect(byId.rows(managerWith({ pool: failing, logger }), ['b'])).rejects.toThrow(
+      QueryFailedError,
+    );
+    expect(logger.logQueryError).toHaveBeenCalledTimes(1);
   });
 
   it('clears named statements once per connection: a new one may share the session (PGlite)', async () => {
