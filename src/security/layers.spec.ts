@@ -239,6 +239,7 @@ const ALLOW_LIST: Record<string, string[]> = {
     ...SHARED,
     'security/audit/audit-event',
     'security/audit/audit-log.entity',
+    'security/audit/audit-log.page',
     'security/authorization/principal',
     'security/authorization/policy.decorators',
     'security/authorization/authorization.guard',

@@ -336,23 +336,26 @@ describe('step-up on @RequiresMfa routes', () => {
     expect((await createKey(user.auth)).status).toBe(201);
   });
 
-  it('the audit log is a @RequiresMfa route for an enrolled admin', async () => {
-    const admin = await signedInUser(t, 'admin', { via: 'users-service' });
-    const { secret } = await enrolMfa(t, admin, admin.session);
-    expect((await request(t.server).get('/v1/audit-logs').set(admin.auth)).status).toBe(200);
-    await t.dataSource.query(
-      `UPDATE auth_sessions SET mfa_at = now() - interval '1 day' WHERE user_id = $1`,
-      [admin.id],
-    );
-    const refused = await request(t.server).get('/v1/audit-logs').set(admin.auth);
-    expect(expectProblem(refused, 403).type).toBe(MFA_REQUIRED_TYPE);
-    const stepped = await request(t.server)
-      .post('/v1/auth/mfa/step-up')
-      .set(admin.auth)
-      .send({ code: await freshCode(t, admin.id, secret) });
-    expect(stepped.status).toBe(200);
-    expect((await request(t.server).get('/v1/audit-logs').set(admin.auth)).status).toBe(200);
-  });
+  it.each(['/v1/audit-logs', '/v1/security/alerts'])(
+    '%s (who did what) is a @RequiresMfa route for an enrolled admin',
+    async (path) => {
+      const admin = await signedInUser(t, 'admin', { via: 'users-service' });
+      const { secret } = await enrolMfa(t, admin, admin.session);
+      expect((await request(t.server).get(path).set(admin.auth)).status).toBe(200);
+      await t.dataSource.query(
+        `UPDATE auth_sessions SET mfa_at = now() - interval '1 day' WHERE user_id = $1`,
+        [admin.id],
+      );
+      const refused = await request(t.server).get(path).set(admin.auth);
+      expect(expectProblem(refused, 403).type).toBe(MFA_REQUIRED_TYPE);
+      const stepped = await request(t.server)
+        .post('/v1/auth/mfa/step-up')
+        .set(admin.auth)
+        .send({ code: await freshCode(t, admin.id, secret) });
+      expect(stepped.status).toBe(200);
+      expect((await request(t.server).get(path).set(admin.auth)).status).toBe(200);
+    },
+  );
 });
 
 describe('turning MFA off', () => {

@@ -1,12 +1,11 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
-import { ValidationProblem } from '../../common/problem-details/problem.exception';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { AuthorizationGuard } from '../authorization/authorization.guard';
 import { Credentials, RequiresMfa, Roles } from '../authorization/policy.decorators';
 import { AuditLogEntry } from './audit-log.entity';
+import { auditLogPage } from './audit-log.page';
 import { AuditVerifier } from './audit-verifier.service';
 import { AuditLogQuery } from './dto/audit-log.query';
 import { VerifyQuery } from './dto/verify.query';
@@ -38,25 +37,7 @@ export class AuditLogsController {
     if (q.action) qb.andWhere('a.action = :action', { action: q.action });
     if (q.traceId) qb.andWhere('a.traceId = :traceId', { traceId: q.traceId });
     if (q.outcome) qb.andWhere('a.outcome = :outcome', { outcome: q.outcome });
-    if (q.from) qb.andWhere('a.occurredAt >= :from', { from: q.from });
-    if (q.to) qb.andWhere('a.occurredAt < :to', { to: q.to });
-    if (q.cursor) {
-      const position = decodeCursor(q.cursor, ['id'] as const);
-      if (!position || !/^\d{1,19}$/.test(position.id)) {
-        throw ValidationProblem.field('cursor', 'cursor is not one this API issued');
-      }
-      qb.andWhere('a.id < :before', { before: position.id });
-    }
-    const rows = await qb
-      .orderBy('a.id', 'DESC')
-      .limit(q.limit + 1)
-      .getMany();
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return {
-      data: page.map((r) => AuditLogRecord.from(r)),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ id: last.id }) : null,
-    };
+    return auditLogPage(qb, q, (row) => AuditLogRecord.from(row));
   }
 
   @Get('verify')
