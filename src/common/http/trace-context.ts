@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /**
  * W3C Trace Context (Level 1, https://www.w3.org/TR/trace-context/): the `traceparent` a
@@ -88,13 +88,13 @@ export function formatTraceContext(context: TraceContext): string {
  * CSPRNG bytes drawn 4 kB at a time (as Node does for randomUUID): one draw per request costs
  * more than the rest of the trace middleware. Each byte is handed out once.
  */
-const pool = Buffer.alloc(4096);
-let poolOffset = pool.length;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
 
 /** `bytes` random bytes in hex; an all-zero id is invalid, and a 2^-64 draw of one made valid. */
 function randomId(bytes: number): string {
   if (poolOffset + bytes > pool.length) {
-    randomFillSync(pool);
+    pool = randomBytes(4096);
     poolOffset = 0;
   }
   const id = pool.subarray(poolOffset, (poolOffset += bytes));
