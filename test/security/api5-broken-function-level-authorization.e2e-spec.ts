@@ -270,7 +270,8 @@ describe('API5 the policy fails closed (e2e)', () => {
 describe('API5 sensitive functions demand a recent second factor (e2e)', () => {
   it('exactly the sensitive routes carry @RequiresMfa, and each is for people only', () => {
     const routes = registeredRoutes(t.app);
-    // Keys, roles and disabling, ending someone's sessions, the audit log (test/identity/mfa).
+    // Keys, roles and disabling, ending someone's sessions, the audit log and the security
+    // alerts (test/identity/mfa).
     expect(
       routes
         .filter((r) => r.policy.requiresMfa)
@@ -281,6 +282,7 @@ describe('API5 sensitive functions demand a recent second factor (e2e)', () => {
         'DELETE /v1/api-keys/:id',
         'GET /v1/audit-logs',
         'GET /v1/audit-logs/verify',
+        'GET /v1/security/alerts',
         'PATCH /v1/users/:id',
         'POST /v1/api-keys',
         'POST /v1/api-keys/:id/rotate',

@@ -973,7 +973,7 @@ async function mfa({ ctx, op1 }) {
           '["pwd","otp"]',
         'amr is not pwd+otp',
       );
-      return 'a session that proved a second factor; @RequiresMfa routes (API keys, roles, the audit log) accept it for MFA_STEP_UP_MAX_AGE_SECONDS.';
+      return 'a session that proved a second factor; @RequiresMfa routes (API keys, roles, the audit log, the security alerts) accept it for MFA_STEP_UP_MAX_AGE_SECONDS.';
     },
   );
 
