@@ -221,4 +221,27 @@ onServer('Idempotency-Key across two instances (e2e, PostgreSQL server)', () => 
     );
     expect(n).toBe(2);
   });
+
+  it('the same key sent to both instances at once writes once; the others wait and replay', async () => {
+    const key = randomUUID();
+    const body = stationBody();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => {
+        const app = i % 2 === 0 ? a : b;
+        return request(app.server)
+          .post('/v1/stations')
+          .set(app.auth)
+          .set('Idempotency-Key', key)
+          .send(body);
+      }),
+    );
+    expect(answers.map((res) => res.status)).toEqual(Array(8).fill(201));
+    expect(new Set(answers.map((res) => (res.body as StationJson).id)).size).toBe(1);
+    expect(answers.filter((res) => res.headers['idempotent-replayed'] === 'true')).toHaveLength(7);
+    const [{ n }] = await a.dataSource.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM stations WHERE code = $1',
+      [body.code],
+    );
+    expect(n).toBe(1);
+  });
 });
