@@ -12,7 +12,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const WRK = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).error ? null : 'wrk';
+// BENCH_GENERATOR=autocannon forces the fallback, to try it on a machine that has wrk.
+const WRK =
+  process.env.BENCH_GENERATOR === 'autocannon' ||
+  spawnSync('wrk', ['-v'], { encoding: 'utf8' }).error
+    ? null
+    : 'wrk';
 
 function generatorName() {
   return WRK ? 'wrk' : 'autocannon';
