@@ -26,7 +26,8 @@
  * BENCH_COMPARE_METRICS=1 (the same with the metrics off, "... no metrics": the app targets
  * otherwise run with them on, as in production), BENCH_MIXED_DURATION (s, 20),
  * BENCH_MIXED_CONNECTIONS (100), BENCH_MIXED_MIX (see lib/mixed-load.js, DEFAULT_MIX),
- * BENCH_MIXED_TIMEOUT (s a client waits for one answer, 10), HTTP_ADAPTER (the app's and the
+ * BENCH_MIXED_TIMEOUT (s a client waits for one answer, 10), BENCH_GENERATOR=autocannon
+ * (autocannon even where wrk is installed), HTTP_ADAPTER (the app's and the
  * layer hosts' adapter, fastify), DATABASE_URL (a server where this run may create and drop a
  * database). Exits non-zero when any target answered anything but 2xx, had connection errors,
  * or lost an acknowledged write. Benchmarks measure; no test asserts a time.
