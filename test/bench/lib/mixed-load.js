@@ -299,12 +299,21 @@ async function runMixed(database, settings, timeBase) {
   const { connections, durationSec, warmupSec, timeoutSec } = settings;
   const mix = parseMix(settings.mix);
   const clients = splitClients(mix, connections);
-  const dataDir =
+  // The data directory inside a directory of its own: in development the app keeps its
+  // generated encryption keys beside it (<dir>.*.key), and they go with it afterwards.
+  const dataRoot =
     database === 'pglite' ? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mixed-pglite-')) : null;
-  const app = await startAppTarget(database, dataDir ? { PGLITE_DATA_DIR: dataDir } : {});
+  const dataDir = dataRoot && path.join(dataRoot, 'pglite');
+  const removeDataDir = () => dataRoot && fs.rmSync(dataRoot, { recursive: true, force: true });
+  const app = await startAppTarget(database, dataDir ? { PGLITE_DATA_DIR: dataDir } : {}).catch(
+    (error) => {
+      removeDataDir();
+      throw error;
+    },
+  );
   const close = track(async () => {
     await app.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
   });
   try {
     const base = app.server.base;
