@@ -11,7 +11,6 @@
  * database is read: every 201 must have its observation row and its audit record
  * (lib/stored-writes.js). Nothing here asserts a time; a lost write fails the run.
  */
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -21,6 +20,7 @@ const { cpuSeconds, postgresCpuSeconds, stopServer } = require('./processes');
 const { runWrites } = require('./write-clients');
 const { countStored } = require('./stored-writes');
 const { track } = require('./cleanup');
+const { runWrkScript } = require('./wrk');
 
 /** What a mixed client may do: the reads each app target offers, and the audited write. */
 const KINDS = {
@@ -145,53 +145,28 @@ end
 `;
 }
 
-function runWrkReads(base, reads, { connections, durationSec, timeoutSec }) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mixed-'));
-  const script = path.join(dir, 'mixed.lua');
-  fs.writeFileSync(script, wrkScript(reads));
-  const args = [
-    '-t1',
-    `-c${connections}`,
-    `-d${durationSec}s`,
-    `--timeout`,
-    `${timeoutSec}s`,
-    '-s',
-    script,
-    `${base}${reads[0].path}`,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      const result = /BENCH_RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(out);
-      const quantiles = /BENCH_QUANTILES ([\d ]+)/.exec(out);
-      const statuses = /BENCH_STATUSES ?([\d= ]*)/.exec(out);
-      if (code !== 0 || !result || !quantiles || !statuses) {
-        reject(new Error(`wrk failed (exit ${code}): ${out.slice(-500)}`));
-        return;
-      }
-      const [requests, durationUs, connect, read, write, timeout, maxUs] = result
-        .slice(1)
-        .map(Number);
-      const byStatus = {};
-      for (const pair of statuses[1].trim().split(/\s+/).filter(Boolean)) {
-        const [status, count] = pair.split('=').map(Number);
-        byStatus[status] = count;
-      }
-      resolve({
-        requests,
-        seconds: durationUs / 1e6,
-        // Quantiles 0.1% .. 99.9%, then the maximum: a CDF to merge with the writes' samples.
-        quantilesMs: [...quantiles[1].trim().split(' ').map(Number), maxUs].map((us) => us / 1000),
-        byStatus,
-        socketErrors: { connect, read, write, timeout },
-      });
-    });
-  });
+async function runWrkReads(base, reads, { connections, durationSec, timeoutSec }) {
+  const args = ['-t1', `-c${connections}`, `-d${durationSec}s`, '--timeout', `${timeoutSec}s`];
+  const out = await runWrkScript(wrkScript(reads), args, `${base}${reads[0].path}`);
+  const result = /BENCH_RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(out);
+  const quantiles = /BENCH_QUANTILES ([\d ]+)/.exec(out);
+  const statuses = /BENCH_STATUSES ?([\d= ]*)/.exec(out);
+  if (!result || !quantiles || !statuses)
+    throw new Error(`wrk printed no result: ${out.slice(-500)}`);
+  const [requests, durationUs, connect, read, write, timeout, maxUs] = result.slice(1).map(Number);
+  const byStatus = {};
+  for (const pair of statuses[1].trim().split(/\s+/).filter(Boolean)) {
+    const [status, count] = pair.split('=').map(Number);
+    byStatus[status] = count;
+  }
+  return {
+    requests,
+    seconds: durationUs / 1e6,
+    // Quantiles 0.1% .. 99.9%, then the maximum: a CDF to merge with the writes' samples.
+    quantilesMs: [...quantiles[1].trim().split(' ').map(Number), maxUs].map((us) => us / 1000),
+    byStatus,
+    socketErrors: { connect, read, write, timeout },
+  };
 }
 
 /** The same with autocannon when wrk is missing: its histogram gives fewer quantiles. */
