@@ -3,6 +3,7 @@ import { optionsCheck } from '../../common/options/options-check.provider';
 import { TransactionModule } from '../../database/transaction.module';
 import { UsersModule } from '../../users/users.module';
 import { AccountMailLimiter } from './account-mail.limiter';
+import { AccountMailSender } from './account-mail.sender';
 import { AccountTokensService } from './account-tokens.service';
 import { ConfigurableAccountsModule } from './accounts.module-definition';
 import { ACCOUNTS_OPTIONS, validateAccountsOptions } from './accounts.options';
@@ -25,6 +26,7 @@ import { UnverifiedAccountPolicy } from './unverified-account.policy';
     optionsCheck(ACCOUNTS_OPTIONS, validateAccountsOptions),
     AccountTokensService,
     AccountMailLimiter,
+    AccountMailSender,
     EmailVerificationService,
     PasswordResetService,
     UnverifiedAccountGuard,
