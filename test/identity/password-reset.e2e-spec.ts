@@ -10,6 +10,7 @@ import {
 import { waitForAuditOf } from '../support/audit';
 import { query } from '../support/database';
 import { anyIp } from '../support/http';
+import { enrolMfa } from '../support/mfa';
 import { expectProblem, expectUnauthenticated } from '../support/problems';
 import {
   SignedInUser,
@@ -87,6 +88,28 @@ describe('password reset (e2e, real SMTP sink)', () => {
     expect(record).toMatchObject({ action: 'auth.password.reset', resourceId: user.id });
     expect(JSON.stringify(record)).not.toContain(token);
     expect(JSON.stringify(record)).not.toContain(fresh);
+  });
+
+  it('a reset does not bypass MFA (ASVS 6.4.3): with TOTP on, the new password alone gets only an mfaToken', async () => {
+    const user = await person();
+    await enrolMfa(t, user, user.session);
+    const fresh = newPassword();
+    await accounts.confirmReset(t, await resetLink(user), fresh).expect(204);
+    const res = await request(t.server)
+      .post('/v1/auth/login')
+      .send({ email: user.email, password: fresh })
+      .expect(200);
+    expect(res.body).toEqual({
+      mfaRequired: true,
+      mfaToken: expect.stringMatching(/^wxm_/),
+      expiresIn: expect.any(Number),
+    });
+    const [row] = await query<{ enabled: Date | null }>(
+      t,
+      'SELECT mfa_enabled_at AS enabled FROM users WHERE id = $1',
+      [user.id],
+    );
+    expect(row.enabled).not.toBeNull();
   });
 
   it('reuse of a spent link: 400, and the password stays the one it set', async () => {
