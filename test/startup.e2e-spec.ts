@@ -57,6 +57,51 @@ describe('start-up errors a newcomer meets (e2e, the built app)', () => {
     },
   );
 
+  describe('production without SMTP_URL', () => {
+    const production = async () => ({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(await closedPort()),
+      JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      PUBLIC_APP_URL: 'https://app.weather.test',
+      REGISTRATION_ENABLED: 'false',
+      PASSWORD_RESET_ENABLED: 'false',
+    });
+
+    it.each(['REGISTRATION_ENABLED', 'PASSWORD_RESET_ENABLED'])(
+      'refuses to start with %s=true (the flow would mail links nobody gets), exit 1',
+      async (flag) => {
+        const dataDir = mkdtempSync(join(tmpdir(), 'weather-start-'));
+        try {
+          const { code, output } = await runBuiltApp({
+            ...(await production()),
+            PGLITE_DATA_DIR: dataDir,
+            [flag]: 'true',
+          });
+          expect(code).toBe(1);
+          expect(output).toMatch(/^weather-api failed to start: /);
+          expect(output).toContain(`SMTP_URL is required when ${flag}=true`);
+        } finally {
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      },
+    );
+
+    it('control: with both flows off, SMTP_URL is not asked for', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'weather-start-'));
+      try {
+        const { output } = await runBuiltApp(
+          { ...(await production()), PGLITE_DATA_DIR: dataDir },
+          { until: /listening|failed to start/ },
+        );
+        expect(output).not.toContain('SMTP_URL');
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+
   it('an embedded database that cannot start: one line that names PGLITE_DATA_DIR, exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weather-start-'));
     try {

@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { postKey } from '../support/api-keys';
-import { accounts, INVALID_TOKEN_TYPE, NOT_VERIFIED_TYPE } from '../support/accounts';
+import {
+  ACCOUNT_MAIL_LIMITS,
+  INVALID_TOKEN_TYPE,
+  MailedApp,
+  NOT_VERIFIED_TYPE,
+  accounts,
+  expireTokensOf,
+  register,
+  startMailedApp,
+} from '../support/accounts';
 import { waitForAuditOf } from '../support/audit';
 import { query } from '../support/database';
 import { anyIp } from '../support/http';
@@ -20,36 +29,19 @@ import { MailQueue } from '../../src/mail/mail-queue';
  * unverified account may not do. Attacks: reuse, expiry, a superseded link, a link for an
  * address changed since.
  */
-const PER_EMAIL = 3;
-const PER_IP = 5;
+const { perEmail: PER_EMAIL, perIp: PER_IP } = ACCOUNT_MAIL_LIMITS;
+let mailed: MailedApp;
 let sink: SmtpSink;
 let t: TestApp;
+let mailSettled: () => Promise<void>;
 
 beforeAll(async () => {
-  sink = await SmtpSink.start();
-  t = await startTestApp({
-    SMTP_URL: sink.url,
-    MAIL_FROM: 'Weather API <no-reply@weather.test>',
-    PUBLIC_APP_URL: 'https://app.weather.test',
-    TRUST_PROXY: 'loopback', // each test its own client address (anyIp), so per-IP budgets part
-    RATE_LIMIT_ACCOUNT_MAIL_PER_EMAIL_PER_HOUR: String(PER_EMAIL),
-    RATE_LIMIT_ACCOUNT_MAIL_PER_IP_PER_HOUR: String(PER_IP),
-  });
+  mailed = await startMailedApp({ MAIL_FROM: 'Weather API <no-reply@weather.test>' });
+  ({ t, sink, mailSettled } = mailed);
 });
-afterAll(async () => {
-  await t.close();
-  await sink.close();
-});
+afterAll(() => mailed.close());
 
-async function register(email = uniqueEmail('verify'), password = newPassword()) {
-  const res = await request(t.server)
-    .post('/v1/auth/register')
-    .set(anyIp())
-    .send({ email, password })
-    .expect(201);
-  return { id: (res.body as { id: string }).id, email, password };
-}
-
+const signUp = () => register(t);
 const verifiedAt = async (id: string) =>
   (
     await query<{ at: Date | null }>(t, 'SELECT email_verified_at AS at FROM users WHERE id = $1', [
@@ -57,12 +49,9 @@ const verifiedAt = async (id: string) =>
     ])
   )[0].at;
 
-/** Waits until the queue has handed everything to the sink. */
-const mailSettled = () => t.app.get(MailQueue).idle();
-
 describe('e-mail verification (e2e, real SMTP sink)', () => {
   it('register mails a link (text and HTML, no other secret); the token verifies the address once', async () => {
-    const user = await register();
+    const user = await signUp();
     const mail = await sink.waitFor(user.email);
     expect(mail.from).toContain('no-reply@weather.test');
     expect(mail.subject).toBe('Confirm your e-mail address');
@@ -99,19 +88,15 @@ describe('e-mail verification (e2e, real SMTP sink)', () => {
   });
 
   it('an expired link is refused and verifies nothing', async () => {
-    const user = await register();
+    const user = await signUp();
     const token = tokenIn(await sink.waitFor(user.email));
-    await query(
-      t,
-      `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
-      [user.id],
-    );
+    await expireTokensOf(t, user.id);
     expect(expectProblem(await accounts.verify(t, token), 400).type).toBe(INVALID_TOKEN_TYPE);
     expect(await verifiedAt(user.id)).toBeNull();
   });
 
   it('a resend supersedes the earlier link', async () => {
-    const user = await register();
+    const user = await signUp();
     const first = tokenIn(await sink.waitFor(user.email));
     expect((await accounts.resend(t, user.email, anyIp())).status).toBe(202);
     const second = tokenIn(await sink.waitFor(user.email, 2));
@@ -130,7 +115,7 @@ describe('e-mail verification (e2e, real SMTP sink)', () => {
   });
 
   it('resend answers the same for unverified, verified and unknown addresses; only the first gets mail', async () => {
-    const unverified = await register();
+    const unverified = await signUp();
     const verified = await signedInUser(t, 'viewer', { fromAnyIp: true });
     const unknown = uniqueEmail('nobody');
     await sink.waitFor(unverified.email);
@@ -150,7 +135,7 @@ describe('e-mail verification (e2e, real SMTP sink)', () => {
   });
 
   it(`per address: past ${PER_EMAIL} mails an hour, still 202 but no more mail (whatever the IP)`, async () => {
-    const user = await register(); // mail 1
+    const user = await signUp(); // mail 1
     for (let i = 0; i < PER_EMAIL + 2; i += 1) {
       expect((await accounts.resend(t, user.email, anyIp())).status).toBe(202);
     }
@@ -169,7 +154,7 @@ describe('e-mail verification (e2e, real SMTP sink)', () => {
   });
 
   it('unverified is read-only: reads work, API keys and promotion to operator are refused', async () => {
-    const user = await register();
+    const user = await signUp();
     const session = await request(t.server)
       .post('/v1/auth/login')
       .send({ email: user.email, password: user.password })
@@ -234,7 +219,7 @@ describe('e-mail verification (e2e, real SMTP sink)', () => {
   });
 
   it('a link sent to the old address does not verify the new one', async () => {
-    const user = await register();
+    const user = await signUp();
     const oldLink = tokenIn(await sink.waitFor(user.email));
     const session = await request(t.server)
       .post('/v1/auth/login')

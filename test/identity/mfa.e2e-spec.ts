@@ -12,6 +12,9 @@ import {
   wrongCode,
 } from '../support/mfa';
 import { expectProblem, expectUnauthenticated, expectValidationProblem } from '../support/problems';
+import { snapshot } from '../support/database';
+import { Method, call } from '../support/http';
+import { registeredRoutes } from '../support/routes';
 import { SignedInUser, bearerHeader, me, signedInUser } from '../support/sign-in';
 import { TestApp, startTestApp } from '../support/test-app';
 
@@ -356,6 +359,44 @@ describe('step-up on @RequiresMfa routes', () => {
       expect((await request(t.server).get(path).set(admin.auth)).status).toBe(200);
     },
   );
+
+  it('every @RequiresMfa route refuses a stale second factor over HTTP, and changes nothing', async () => {
+    // The inventory (test/security/api5) says which routes carry the decorator; this proves
+    // each of them refuses: key creation, rotation and revocation, role changes and disabling,
+    // ending someone's sessions, the audit log and the alerts.
+    const admin = await signedInUser(t, 'admin', { via: 'users-service' });
+    await enrolMfa(t, admin, admin.session);
+    const key = await createKey(admin.auth).expect(201);
+    const keyId = (key.body as { id: string }).id;
+    const target = await signedInUser(t, 'viewer', { via: 'users-service' });
+    await t.dataSource.query(
+      `UPDATE auth_sessions SET mfa_at = now() - interval '1 day' WHERE user_id = $1`,
+      [admin.id],
+    );
+    const bodies: Record<string, object> = {
+      'POST /v1/api-keys': { name: 'stale', scopes: ['stations:read'] },
+      'PATCH /v1/users/:id': { role: 'operator', disabled: true },
+    };
+    const routes = registeredRoutes(t.app).filter((r) => r.policy.requiresMfa);
+    expect(routes.length).toBeGreaterThanOrEqual(8);
+    const before = await snapshot(t);
+    for (const route of routes) {
+      const id = route.path.startsWith('/v1/users') ? target.id : keyId;
+      const res = await call(
+        t,
+        route.method as Method,
+        route.path.replace(':id', id),
+        admin.auth,
+        bodies[route.name],
+      );
+      expect({ route: route.name, status: res.status }).toEqual({ route: route.name, status: 403 });
+      expect((res.body as { type: string }).type).toBe(MFA_REQUIRED_TYPE);
+    }
+    const after = await snapshot(t);
+    expect(after.users).toEqual(before.users);
+    expect(after.apiKeys).toEqual(before.apiKeys);
+    expect((await me(t, target.auth)).status).toBe(200);
+  });
 });
 
 describe('turning MFA off', () => {

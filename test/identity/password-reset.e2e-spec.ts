@@ -1,8 +1,16 @@
 import request from 'supertest';
-import { accounts, INVALID_TOKEN_TYPE } from '../support/accounts';
+import {
+  ACCOUNT_MAIL_LIMITS,
+  INVALID_TOKEN_TYPE,
+  MailedApp,
+  accounts,
+  expireTokensOf,
+  startMailedApp,
+} from '../support/accounts';
 import { waitForAuditOf } from '../support/audit';
 import { query } from '../support/database';
 import { anyIp } from '../support/http';
+import { enrolMfa } from '../support/mfa';
 import { expectProblem, expectUnauthenticated } from '../support/problems';
 import {
   SignedInUser,
@@ -24,29 +32,20 @@ import { AccountTokensService } from '../../src/security/accounts/account-tokens
  * change, sessions and refresh tokens from before, enumeration by status, body, code path and
  * (coarsely) time, throttling per address and per client.
  */
-const PER_EMAIL = 3;
-const PER_IP = 5;
+const { perEmail: PER_EMAIL, perIp: PER_IP } = ACCOUNT_MAIL_LIMITS;
+let mailed: MailedApp;
 let sink: SmtpSink;
 let t: TestApp;
+let mailSettled: () => Promise<void>;
 
 beforeAll(async () => {
-  sink = await SmtpSink.start();
-  t = await startTestApp({
-    SMTP_URL: sink.url,
-    PUBLIC_APP_URL: 'https://app.weather.test',
-    TRUST_PROXY: 'loopback',
-    RATE_LIMIT_ACCOUNT_MAIL_PER_EMAIL_PER_HOUR: String(PER_EMAIL),
-    RATE_LIMIT_ACCOUNT_MAIL_PER_IP_PER_HOUR: String(PER_IP),
-  });
+  mailed = await startMailedApp();
+  ({ t, sink, mailSettled } = mailed);
 });
-afterAll(async () => {
-  await t.close();
-  await sink.close();
-});
+afterAll(() => mailed.close());
 
 /** A person with a session; made without mail, so the sink holds only what a test causes. */
 const person = () => signedInUser(t, 'viewer', { via: 'users-service' });
-const mailSettled = () => t.app.get(MailQueue).idle();
 const passwordHashOf = async (id: string) =>
   (await query<{ h: string }>(t, 'SELECT password_hash AS h FROM users WHERE id = $1', [id]))[0].h;
 
@@ -91,6 +90,28 @@ describe('password reset (e2e, real SMTP sink)', () => {
     expect(JSON.stringify(record)).not.toContain(fresh);
   });
 
+  it('a reset does not bypass MFA (ASVS 6.4.3): with TOTP on, the new password alone gets only an mfaToken', async () => {
+    const user = await person();
+    await enrolMfa(t, user, user.session);
+    const fresh = newPassword();
+    await accounts.confirmReset(t, await resetLink(user), fresh).expect(204);
+    const res = await request(t.server)
+      .post('/v1/auth/login')
+      .send({ email: user.email, password: fresh })
+      .expect(200);
+    expect(res.body).toEqual({
+      mfaRequired: true,
+      mfaToken: expect.stringMatching(/^wxm_/),
+      expiresIn: expect.any(Number),
+    });
+    const [row] = await query<{ enabled: Date | null }>(
+      t,
+      'SELECT mfa_enabled_at AS enabled FROM users WHERE id = $1',
+      [user.id],
+    );
+    expect(row.enabled).not.toBeNull();
+  });
+
   it('reuse of a spent link: 400, and the password stays the one it set', async () => {
     const user = await person();
     const token = await resetLink(user);
@@ -114,11 +135,7 @@ describe('password reset (e2e, real SMTP sink)', () => {
   it('an expired link: 400, password and sessions unchanged', async () => {
     const user = await person();
     const token = await resetLink(user);
-    await query(
-      t,
-      `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
-      [user.id],
-    );
+    await expireTokensOf(t, user.id);
     const hash = await passwordHashOf(user.id);
     expect(expectProblem(await accounts.confirmReset(t, token, newPassword()), 400).type).toBe(
       INVALID_TOKEN_TYPE,

@@ -3,7 +3,7 @@ import { SigningKeyRing } from '../../src/security/jwt/keys/signing-key-ring.ser
 import { createKey } from '../support/api-keys';
 import { apiKeyHeader } from '../support/api-keys';
 import { AUTH_TABLES, cacheOf, queriesDuring, readStation } from '../support/principal-cache';
-import { adminPatchUser, logout, refresh, signedInUser } from '../support/sign-in';
+import { adminPatchUser, login, logout, refresh, signedInUser } from '../support/sign-in';
 import { TokenService } from '../../src/security/jwt/token.service';
 import { createStation } from '../support/stations';
 import { TestApp, startTestApp } from '../support/test-app';
@@ -104,6 +104,37 @@ describe('principal cache on one instance (e2e)', () => {
       .send({ currentPassword: viewer.password, newPassword: `${viewer.password}-new` });
     expect(changed.status).toBe(204);
     expect((await readStation(t, stationId, viewer.auth)).status).toBe(401);
+  });
+
+  it('refuses a session ended by its owner (one, then every other) or by an admin, on the next request', async () => {
+    const operator = await signedInUser(t, 'operator');
+    const [other, third] = [await login(t, operator), await login(t, operator)];
+    const sidOf = (session: { accessToken: string }) =>
+      (
+        JSON.parse(Buffer.from(session.accessToken.split('.')[1], 'base64url').toString()) as {
+          sid: string;
+        }
+      ).sid;
+    const status = async (session: { auth: Record<string, string> }) =>
+      (await readStation(t, stationId, session.auth)).status;
+    for (const session of [operator.session, other, third]) await warm(session.auth);
+
+    await request(t.server)
+      .delete(`/v1/auth/sessions/${sidOf(other)}`)
+      .set(operator.auth)
+      .expect(204);
+    expect(await status(other)).toBe(401);
+    expect(await status(third)).toBe(200); // still served from the cache
+
+    await request(t.server).post('/v1/auth/sessions/revoke-others').set(operator.auth).expect(200);
+    expect(await status(third)).toBe(401);
+    expect(await status(operator.session)).toBe(200);
+
+    await request(t.server)
+      .post(`/v1/users/${operator.id}/sessions/revoke`)
+      .set(t.auth)
+      .expect(200);
+    expect(await status(operator.session)).toBe(401);
   });
 
   it('refuses every access token of a session whose refresh token was reused', async () => {

@@ -3,6 +3,8 @@ import { optionsCheck } from '../../common/options/options-check.provider';
 import { TransactionModule } from '../../database/transaction.module';
 import { UsersModule } from '../../users/users.module';
 import { AccountMailLimiter } from './account-mail.limiter';
+import { AccountMailSender } from './account-mail.sender';
+import { AccountTokensPurger } from './account-tokens.purger';
 import { AccountTokensService } from './account-tokens.service';
 import { ConfigurableAccountsModule } from './accounts.module-definition';
 import { ACCOUNTS_OPTIONS, validateAccountsOptions } from './accounts.options';
@@ -24,7 +26,9 @@ import { UnverifiedAccountPolicy } from './unverified-account.policy';
   providers: [
     optionsCheck(ACCOUNTS_OPTIONS, validateAccountsOptions),
     AccountTokensService,
+    AccountTokensPurger,
     AccountMailLimiter,
+    AccountMailSender,
     EmailVerificationService,
     PasswordResetService,
     UnverifiedAccountGuard,

@@ -8,6 +8,7 @@ import { PasswordHasher } from '../../users/password-hasher';
 import { User } from '../../users/user.entity';
 import { emailChangedNotice, verificationMessage } from './account-mail';
 import { AccountMailLimiter } from './account-mail.limiter';
+import { AccountMailSender } from './account-mail.sender';
 import { AccountTokensService } from './account-tokens.service';
 import { InvalidAccountTokenProblem, MailUnavailableProblem } from './account.problems';
 import { ACCOUNTS_OPTIONS, type AccountsOptions } from './accounts.options';
@@ -19,6 +20,7 @@ export class EmailVerificationService {
     private readonly tx: TransactionContext,
     private readonly tokens: AccountTokensService,
     private readonly limiter: AccountMailLimiter,
+    private readonly mail: AccountMailSender,
     private readonly hasher: PasswordHasher,
     @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
   ) {}
@@ -35,7 +37,7 @@ export class EmailVerificationService {
     );
     if (!issued) return;
     const link = `${this.options.publicAppUrl}/verify-email#token=${issued.token}`;
-    this.options.mailer.enqueue(verificationMessage(normaliseEmail(email), link, ttl));
+    this.mail.send(verificationMessage(normaliseEmail(email), link, ttl));
   }
 
   /** Resend: counted per client (429) and per address (silent); the same answer either way. */
@@ -87,7 +89,7 @@ export class EmailVerificationService {
       await this.tokens.revokeAll(user.id);
       await this.send(email);
     });
-    this.options.mailer.enqueue(emailChangedNotice(user.email, email));
+    this.mail.send(emailChangedNotice(user.email, email));
     return manager.findOneByOrFail(User, { id: user.id });
   }
 }

@@ -7,6 +7,7 @@ import { PasswordHasher } from '../../users/password-hasher';
 import { User } from '../../users/user.entity';
 import { passwordResetNotice, resetMessage } from './account-mail';
 import { AccountMailLimiter } from './account-mail.limiter';
+import { AccountMailSender } from './account-mail.sender';
 import { AccountTokensService } from './account-tokens.service';
 import { InvalidAccountTokenProblem } from './account.problems';
 import { ACCOUNTS_OPTIONS, type AccountsOptions } from './accounts.options';
@@ -18,6 +19,7 @@ export class PasswordResetService {
     private readonly tx: TransactionContext,
     private readonly tokens: AccountTokensService,
     private readonly limiter: AccountMailLimiter,
+    private readonly mail: AccountMailSender,
     private readonly hasher: PasswordHasher,
     @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
   ) {}
@@ -36,7 +38,7 @@ export class PasswordResetService {
     const issued = await this.tokens.issueByEmail(address, 'password-reset', ttl);
     if (!issued) return;
     const link = `${this.options.publicAppUrl}/reset-password#token=${issued.token}`;
-    this.options.mailer.enqueue(resetMessage(address, link, ttl));
+    this.mail.send(resetMessage(address, link, ttl));
   }
 
   /**
@@ -72,7 +74,7 @@ export class PasswordResetService {
       await this.options.sessions.revokeAllSessions(found.id);
       return found;
     });
-    this.options.mailer.enqueue(passwordResetNotice(user.email));
+    this.mail.send(passwordResetNotice(user.email));
     return user.id;
   }
 

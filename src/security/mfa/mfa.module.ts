@@ -3,6 +3,7 @@ import { optionsCheck } from '../../common/options/options-check.provider';
 import { TransactionModule } from '../../database/transaction.module';
 import { UsersModule } from '../../users/users.module';
 import { MFA_POLICY, MfaPolicy } from '../authorization/mfa-policy';
+import { MfaChallengesPurger } from './mfa-challenges.purger';
 import { MfaController } from './mfa.controller';
 import { ConfigurableMfaModule } from './mfa.module-definition';
 import { MFA_OPTIONS, MfaOptions, validateMfaOptions } from './mfa.options';
@@ -20,6 +21,7 @@ import { MfaService } from './mfa.service';
   providers: [
     optionsCheck(MFA_OPTIONS, validateMfaOptions), // a bad one stops the start
     MfaService,
+    MfaChallengesPurger,
     {
       provide: MFA_POLICY,
       inject: [MFA_OPTIONS],
