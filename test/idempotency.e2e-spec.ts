@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { IdempotencyPurger, PURGE_BATCH } from '../src/idempotency/idempotency-purger';
+import { PURGE_BATCH_ROWS } from '../src/database/row-purger';
+import { IdempotencyPurger } from '../src/idempotency/idempotency-purger';
 import { expectProblem } from './support/problems';
 import { signedInUser } from './support/sign-in';
 import { StationJson, createStation, stationBody } from './support/stations';
@@ -136,7 +137,7 @@ describe('Idempotency-Key on create routes (e2e)', () => {
 
   it('expired keys are purged, batch after batch, and live ones kept: the table stays bounded', async () => {
     const scope = `test:${randomUUID()}`.slice(0, 80);
-    const expired = PURGE_BATCH * 2 + 500; // more than one batch: one DELETE a pass would leave most
+    const expired = PURGE_BATCH_ROWS * 2 + 500; // more than one batch: one DELETE a pass would leave most
     await t.dataSource.query(
       `INSERT INTO idempotency_keys (scope, key, request_hash, expires_at)
        SELECT $1, 'expired-' || i, repeat('0', 64), now() - interval '1 second'

@@ -62,16 +62,4 @@ export class IdempotencyStore {
   async release(manager: EntityManager, scope: string, key: string): Promise<void> {
     await manager.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
   }
-
-  /** Deletes expired keys, a bounded batch at a time; returns how many went. */
-  async purgeExpired(manager: EntityManager, batch = 1000): Promise<number> {
-    // TypeORM answers a DELETE with [rows, rowCount].
-    const [, deleted] = await manager.query<[unknown[], number]>(
-      `DELETE FROM idempotency_keys WHERE ctid IN (
-         SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1
-       )`,
-      [batch],
-    );
-    return deleted;
-  }
 }
