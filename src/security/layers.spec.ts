@@ -171,6 +171,8 @@ const ROUTE_DECLARATIONS = [
 ];
 /** The two authentication layers may keep what they read per request in the host's cache. */
 const PRINCIPAL_CACHE = 'common/principal-cache/principal-cache';
+/** Layers that keep short-lived secrets (tokens, challenges) purge spent rows the one way. */
+const ROW_PURGER = 'database/row-purger';
 const ALLOW_LIST: Record<string, string[]> = {
   headers: ['common/options/'],
   validation: ['common/problem-details/'],
@@ -223,6 +225,7 @@ const ALLOW_LIST: Record<string, string[]> = {
     'users/user.entity',
     'users/password-hasher',
     'users/users.module',
+    ROW_PURGER,
   ],
   accounts: [
     ...SHARED,
@@ -232,6 +235,7 @@ const ALLOW_LIST: Record<string, string[]> = {
     'database/postgres-errors', // a taken address on change is a 409, as on registration
     'security/throttling/too-many-requests.problem', // the one 429 body of the app
     'users/',
+    ROW_PURGER,
   ],
   // Monitoring reads what others announce: error responses, audit records (their type only),
   // the caller on the request; its alert list reads the audit table, admins only.
