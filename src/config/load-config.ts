@@ -99,6 +99,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       apiKeyIssuePerHour: r.int('RATE_LIMIT_API_KEY_ISSUE_PER_HOUR', 20, 1, 1_000_000),
     },
     auditQueueMaxRecords: r.int('AUDIT_QUEUE_MAX_RECORDS', 10_000, 100, 1_000_000),
+    auditSeal: {
+      intervalMs: r.int('AUDIT_SEAL_INTERVAL_MS', 200, 10, 60_000),
+      // At least twice the interval: checked with the other audit options at start.
+      maxDelayMs: r.int('AUDIT_SEAL_MAX_DELAY_MS', 5000, 100, 3_600_000),
+    },
     idempotencyKeyTtlSeconds: r.int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 7 * 86_400),
     redisUrl: parseRedisUrl(r),
     authCache: {
