@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { AuditSealer, SEAL_LOCK } from '../src/security/audit/audit-sealer';
+import { MetricsServer } from '../src/security/monitoring/metrics.server';
 import { unsealedCount } from './support/audit';
+import { sampleOf, scrape } from './support/metrics';
 import { stationBody } from './support/stations';
 import { TestApp, startTestApp } from './support/test-app';
 import { waitFor } from './support/wait';
@@ -8,13 +10,19 @@ import { waitFor } from './support/wait';
 // Two app instances need one shared database: a PostgreSQL server. (Embedded PGlite belongs to
 // one process, so this file only runs when DATABASE_URL is set, as in CI's second pass.)
 const onServer = process.env.DATABASE_URL ? describe : describe.skip;
+const MAX_DELAY_MS = 1000;
 
 onServer('audit chain with two app instances on one database (e2e)', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
     a = await startTestApp();
-    b = await startTestApp({ DATABASE_URL: a.config.database.url });
+    // b: a short bound, and its metrics, for the test where its sealer is locked out.
+    b = await startTestApp({
+      DATABASE_URL: a.config.database.url,
+      AUDIT_SEAL_MAX_DELAY_MS: String(MAX_DELAY_MS),
+      METRICS_PORT: '0',
+    });
   });
   afterAll(async () => {
     await b.close();
@@ -81,11 +89,30 @@ onServer('audit chain with two app instances on one database (e2e)', () => {
       expect(res.status).toBe(201);
       for (const t of [a, b]) expect(await t.app.get(AuditSealer).sealNow()).toBe(0);
       expect(await unsealedCount(a)).toBeGreaterThan(0);
+      // Past the bound, readiness and the metrics the alert rule compares say so.
+      await waitFor('b to report the record overdue', async () => {
+        const ready = await request(b.server).get('/health/ready');
+        return (ready.body as { details: { audit: { sealOverdue: boolean } } }).details.audit
+          .sealOverdue;
+      });
+      const metrics = await scrape(`http://127.0.0.1:${b.app.get(MetricsServer).address()!.port}`);
+      expect(sampleOf(metrics, 'audit_records_unsealed')).toBeGreaterThan(0);
+      expect(sampleOf(metrics, 'audit_unsealed_oldest_age_seconds')).toBeGreaterThan(
+        sampleOf(metrics, 'audit_seal_max_delay_seconds'),
+      );
+      expect(sampleOf(metrics, 'audit_seal_max_delay_seconds')).toBe(MAX_DELAY_MS / 1000);
     } finally {
       await holder.commitTransaction(); // the advisory lock goes with the transaction
       await holder.release();
     }
     await waitFor('the locked-out record sealed', async () => (await unsealedCount(a)) === 0);
+    await waitFor('b to report nothing overdue', async () => {
+      const ready = await request(b.server).get('/health/ready');
+      const audit = (
+        ready.body as { details: { audit: { sealOverdue: boolean; unsealed: number } } }
+      ).details.audit;
+      return !audit.sealOverdue && audit.unsealed === 0;
+    });
     const verify = await request(a.server).get('/v1/audit-logs/verify').set(a.auth);
     expect(verify.body).toMatchObject({ valid: true, firstInvalidId: null, pending: 0 });
   });
