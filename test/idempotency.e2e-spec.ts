@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { IdempotencyPurger, PURGE_BATCH } from '../src/idempotency/idempotency-purger';
 import { expectProblem } from './support/problems';
 import { signedInUser } from './support/sign-in';
 import { StationJson, createStation, stationBody } from './support/stations';
@@ -113,6 +114,9 @@ describe('Idempotency-Key on create routes (e2e)', () => {
     );
     expect(answers.map((res) => res.status)).toEqual(Array(8).fill(201));
     expect(new Set(answers.map((res) => (res.body as StationJson).id)).size).toBe(1);
+    // One ran; the others waited on the key's row, then replayed its answer (no 409 to retry).
+    const replayed = answers.filter((res) => res.headers['idempotent-replayed'] === 'true');
+    expect(replayed).toHaveLength(7);
     expect(await stationsWithCode(body.code)).toBe(1);
   });
 
@@ -128,6 +132,31 @@ describe('Idempotency-Key on create routes (e2e)', () => {
     expect(res.status).toBe(201);
     expect(res.headers['idempotent-replayed']).toBeUndefined();
     expect(await stationsWithCode(fresh.code)).toBe(1);
+  });
+
+  it('expired keys are purged, batch after batch, and live ones kept: the table stays bounded', async () => {
+    const scope = `test:${randomUUID()}`.slice(0, 80);
+    const expired = PURGE_BATCH * 2 + 500; // more than one batch: one DELETE a pass would leave most
+    await t.dataSource.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, expires_at)
+       SELECT $1, 'expired-' || i, repeat('0', 64), now() - interval '1 second'
+       FROM generate_series(1, $2::int) AS i`,
+      [scope, expired],
+    );
+    const live = randomUUID();
+    expect((await post(t, '/v1/stations', live, stationBody())).status).toBe(201);
+    const expiredNow = () =>
+      count('SELECT count(*)::int AS n FROM idempotency_keys WHERE expires_at <= now()', []);
+    const before = await expiredNow();
+    expect(before).toBeGreaterThanOrEqual(expired);
+
+    expect(await t.app.get(IdempotencyPurger).purge()).toBe(before);
+    expect(await expiredNow()).toBe(0);
+    expect(
+      await count('SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1', [live]),
+    ).toBe(1);
+    // The live key is still in force: another body with it is refused.
+    expectProblem(await post(t, '/v1/stations', live, stationBody()), 422);
   });
 
   it('an observation batch retried with its key is stored once', async () => {
@@ -191,5 +220,28 @@ onServer('Idempotency-Key across two instances (e2e, PostgreSQL server)', () => 
       [station.id],
     );
     expect(n).toBe(2);
+  });
+
+  it('the same key sent to both instances at once writes once; the others wait and replay', async () => {
+    const key = randomUUID();
+    const body = stationBody();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => {
+        const app = i % 2 === 0 ? a : b;
+        return request(app.server)
+          .post('/v1/stations')
+          .set(app.auth)
+          .set('Idempotency-Key', key)
+          .send(body);
+      }),
+    );
+    expect(answers.map((res) => res.status)).toEqual(Array(8).fill(201));
+    expect(new Set(answers.map((res) => (res.body as StationJson).id)).size).toBe(1);
+    expect(answers.filter((res) => res.headers['idempotent-replayed'] === 'true')).toHaveLength(7);
+    const [{ n }] = await a.dataSource.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM stations WHERE code = $1',
+      [body.code],
+    );
+    expect(n).toBe(1);
   });
 });

@@ -43,31 +43,47 @@ onServer(title, () => {
     expect(queries.filter((sql) => sql.startsWith('SELECT') && AUTH_TABLES.test(sql))).toEqual([]);
   }
 
-  /** Polls B until it refuses `headers`; the milliseconds that took (bounded loop). */
-  async function msUntilRefusedOnB(headers: Headers): Promise<number> {
+  /**
+   * Milliseconds from now until B's cache drops an entry (the change reached B), bounded.
+   * Measured on B's cache, not by timing B's HTTP answers: on a loaded machine one request can
+   * take longer than the bound by itself, and that is not what the bound is about.
+   */
+  async function msUntilDroppedOnB(invalidationsBefore: number): Promise<number> {
     const started = performance.now();
-    for (let attempt = 0; attempt < 200 && performance.now() - started < 2000; attempt += 1) {
-      if ((await readStation(b, stationId, headers)).status === 401) {
-        return performance.now() - started;
-      }
-    }
-    return Infinity;
+    await waitFor(
+      'the change reaches B',
+      () => cacheOf(b).stats().invalidations > invalidationsBefore,
+      {
+        timeoutMs: 2000,
+        intervalMs: 1,
+      },
+    );
+    return performance.now() - started;
+  }
+
+  /** A change made on A: reaches B within the bound, and B refuses `headers` at once. */
+  async function refusedOnB(headers: Headers, change: () => Promise<number>): Promise<void> {
+    const before = cacheOf(b).stats().invalidations;
+    expect(await change()).toBe(204);
+    expect(await msUntilDroppedOnB(before)).toBeLessThanOrEqual(PROPAGATION_BOUND_MS);
+    expect((await readStation(b, stationId, headers)).status).toBe(401);
   }
 
   it(`a logout on A is refused on B within ${PROPAGATION_BOUND_MS} ms`, async () => {
     const viewer = await signedInUser(a, 'viewer');
     await warmOnB(viewer.auth);
-    expect((await logout(a, viewer.auth)).status).toBe(204);
-    expect(await msUntilRefusedOnB(viewer.auth)).toBeLessThanOrEqual(PROPAGATION_BOUND_MS);
+    await refusedOnB(viewer.auth, async () => (await logout(a, viewer.auth)).status);
   });
 
   it(`a key revoked on A is refused on B within ${PROPAGATION_BOUND_MS} ms`, async () => {
     const operator = await signedInUser(a, 'operator');
     const key = await createKey(a, operator.auth, { scopes: ['stations:read'] });
     await warmOnB(key.auth);
-    const revoked = await request(a.server).delete(`/v1/api-keys/${key.id}`).set(operator.auth);
-    expect(revoked.status).toBe(204);
-    expect(await msUntilRefusedOnB(key.auth)).toBeLessThanOrEqual(PROPAGATION_BOUND_MS);
+    await refusedOnB(
+      key.auth,
+      async () =>
+        (await request(a.server).delete(`/v1/api-keys/${key.id}`).set(operator.auth)).status,
+    );
   });
 
   it('with its channel cut, B reads the database (refusing at once), and caches again when it returns', async () => {
@@ -104,7 +120,6 @@ onServer(title, () => {
     await waitFor('B resubscribes', () => cacheOf(b).isLive, { timeoutMs: 10_000, intervalMs: 10 });
     const other = await signedInUser(a, 'viewer');
     await warmOnB(other.auth);
-    expect((await logout(a, other.auth)).status).toBe(204);
-    expect(await msUntilRefusedOnB(other.auth)).toBeLessThanOrEqual(PROPAGATION_BOUND_MS);
+    await refusedOnB(other.auth, async () => (await logout(a, other.auth)).status);
   });
 });

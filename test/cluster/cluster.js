@@ -10,7 +10,7 @@
  * printing every result and the table.
  */
 const { randomBytes, randomUUID } = require('node:crypto');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { chmodSync, mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { freePort } = require('../support/free-port');
@@ -24,6 +24,7 @@ const PROXY_ADDRESS = '127.0.0.10'; // nginx connects upstream from here: the on
 const VIEWER_LIMIT = 20;
 const LOGIN_IP_LIMIT = 12;
 const LOAD_WORKERS = 8;
+const PROXY_FLOOD_BURST = 5;
 const PROXY_FAIL_TIMEOUT_MS = 2000;
 const HARD_LIMIT_MS = 8 * 60_000;
 
@@ -41,6 +42,10 @@ async function main() {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'weather-cluster-'));
+  // nginx's workers (nobody, when the test runs as root) buffer bodies over 16 kB and large
+  // answers in temp folders below: they must be able to pass through (no listing). Without it
+  // every such request through the proxy was a 500 from nginx.
+  chmodSync(dir, 0o711);
   const cleanups = [];
   try {
     const db = await createDatabase(process.env.DATABASE_URL);
@@ -157,7 +162,8 @@ async function main() {
       return { ...user, id: created.body.id };
     };
 
-    await exactLimit(viaProxy, signIn, proxy, newUser);
+    await exactLimit(viaProxy, signIn, proxy, newUser, [a, b]);
+    await proxyLimits({ viaProxy, adminAuth, upstreams, certificate, dir, cleanups });
     await forwardedFor({ viaProxy, proxy, a, db, certificate, adminAuth });
     await revocation({ a, b, signIn, newUser, adminAuth, certificate });
     const station = await viaProxy('POST', '/v1/stations', {
@@ -209,9 +215,24 @@ async function main() {
   if (failed.length > 0) process.exitCode = 1;
 }
 
-async function exactLimit(viaProxy, signIn, proxy, newUser) {
+/** The sum of one metric's series on an instance's own metrics listener (label filter optional). */
+async function metricOn(instance, name, labels = '') {
+  const res = await send(`http://127.0.0.1:${instance.env.METRICS_PORT}`, 'GET', '/metrics', {
+    headers: { accept: 'text/plain' },
+  });
+  if (res.status !== 200) return NaN;
+  return String(res.body)
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => labels === '' || line.includes(labels))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+async function exactLimit(viaProxy, signIn, proxy, newUser, instances) {
   const viewer = await newUser('viewer');
   const auth = await signIn(proxy.base, viewer);
+  const throttled = (i) => metricOn(i, 'throttled_requests_total');
+  const throttledBefore = await Promise.all(instances.map(throttled));
   const statuses = [];
   let retryAfter = true;
   for (let i = 0; i < VIEWER_LIMIT + 10; i += 1) {
@@ -225,6 +246,72 @@ async function exactLimit(viaProxy, signIn, proxy, newUser) {
     `a per-user limit of ${VIEWER_LIMIT} is exact across both instances`,
     accepted === VIEWER_LIMIT && limited === 10 && retryAfter,
     `${accepted} accepted, ${limited} x 429 with Retry-After`,
+  );
+  // Exact only means something if both instances answered: each refused some of the 429s
+  // (counters kept per instance would have let each accept the full limit, 30 in all).
+  const refusedBy = (await Promise.all(instances.map(throttled))).map(
+    (n, i) => n - throttledBefore[i],
+  );
+  check(
+    'the limited requests were spread over both instances by the proxy',
+    refusedBy.every((n) => n > 0) && refusedBy.reduce((x, y) => x + y, 0) === limited,
+    instances.map((instance, i) => `${instance.name} refused ${refusedBy[i]}`).join(', '),
+  );
+}
+
+/**
+ * The proxy's own flood guard, in front of the app's rules (README "Which layer does what"):
+ * a body past its cap is refused by nginx without reaching the app, a body between the app's
+ * 100 kB and that cap gets the app's 413 problem+json, and a per-IP rate (a proxy run here with a
+ * low one) refuses one address while another goes on.
+ */
+async function proxyLimits({ viaProxy, adminAuth, upstreams, certificate, dir, cleanups }) {
+  const big = (kB) => ({
+    code: 'BIG',
+    name: 'x'.repeat(kB * 1024),
+    latitude: 1,
+    longitude: 2,
+    elevationM: 3,
+    timezone: 'UTC',
+  });
+  const atProxy = await viaProxy('POST', '/v1/stations', { headers: adminAuth, body: big(300) });
+  check(
+    'a body over the proxy cap (256 kB) is refused by nginx itself',
+    atProxy.status === 413 && !String(atProxy.headers?.['content-type']).includes('problem'),
+    `${atProxy.status} ${atProxy.headers?.['content-type'] ?? atProxy.error}`,
+  );
+  const atApp = await viaProxy('POST', '/v1/stations', { headers: adminAuth, body: big(150) });
+  check(
+    "a body over the app's 100 kB but under the proxy cap gets the app's 413 problem+json",
+    atApp.status === 413 &&
+      String(atApp.headers?.['content-type']).startsWith('application/problem+json'),
+    `${atApp.status} ${atApp.headers?.['content-type'] ?? atApp.error}`,
+  );
+
+  const tight = await startNginx(join(dir, 'nginx-tight'), {
+    upstreams,
+    certificate,
+    bindAddress: PROXY_ADDRESS,
+    failTimeoutMs: PROXY_FAIL_TIMEOUT_MS,
+    ratePerSecond: 1,
+    burst: PROXY_FLOOD_BURST,
+  });
+  cleanups.push(() => tight.stop());
+  const live = (localAddress) =>
+    send(tight.base, 'GET', '/health/live', { ca: certificate.ca, localAddress });
+  const flood = await Promise.all(
+    Array.from({ length: PROXY_FLOOD_BURST * 3 }, () => live('127.0.0.7')),
+  );
+  const shed = flood.filter((r) => r.status === 429).length;
+  const passed = flood.filter((r) => r.status === 200).length;
+  const neighbour = await live('127.0.0.8');
+  check(
+    "the proxy's per-IP rate sheds one address's flood (429) and leaves another address alone",
+    shed >= PROXY_FLOOD_BURST &&
+      passed >= 1 &&
+      passed <= PROXY_FLOOD_BURST + 2 &&
+      neighbour.status === 200,
+    `${passed} passed, ${shed} x 429; another address: ${neighbour.status}`,
   );
 }
 

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, load as loadYaml, loadAll, mergeTag } from 'js-yaml';
 import request from 'supertest';
+import { loadConfig } from '../../src/config/load-config';
 import { BODY_LIMIT } from '../../src/request-pipeline';
 import { TestApp, startTestApp } from '../support/test-app';
 
@@ -27,7 +29,23 @@ const SETTINGS = new Set(
     .map((match) => match[1]),
 );
 const SECRET_NAME = /PASSWORD|SECRET|ENCRYPTION_KEY|TOKEN|DATABASE_URL|REDIS_URL/;
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** What an operator would supply for a secret: random, of the kind its name asks for. */
+const secretFor = (name: string): string =>
+  /ENCRYPTION_KEY/.test(name)
+    ? randomBytes(32).toString('base64')
+    : name === 'DATABASE_URL'
+      ? `postgresql://weather:${randomBytes(24).toString('hex')}@db:5432/weather`
+      : name === 'REDIS_URL'
+        ? `redis://:${randomBytes(24).toString('hex')}@redis:6379/0`
+        : randomBytes(24).toString('hex');
+
+/** Compose's interpolation: `${X:?message}` from the operator (a secret here), `${X:-d}` -> d. */
+const interpolate = (value: string): string =>
+  value.replace(
+    /\$\{([A-Z_]+)(:[?-])([^}]*)\}/g,
+    (_match, name: string, kind: string, d: string) => (kind === ':?' ? secretFor(name) : d),
+  );
 
 describe('docker-compose.yml, the reference topology', () => {
   const compose = load(read('docker-compose.yml')) as Json;
@@ -69,8 +87,43 @@ describe('docker-compose.yml, the reference topology', () => {
         }
       }
     }
+    // Every service, not only the app: a database or Redis password is never written down.
+    for (const [service, { environment = {} }] of Object.entries(services)) {
+      for (const [name, value] of Object.entries(environment as Record<string, string>)) {
+        if (!/PASSWORD|SECRET|_AUTH$/.test(name)) continue;
+        expect({ service, name, value }).toEqual({
+          service,
+          name,
+          value: expect.stringMatching(/^(\$\{[A-Z_]+:\?[^}]*\}|\$\{[A-Z_]+:-\})$/),
+        });
+      }
+    }
     const text = read('docker-compose.yml');
     expect(text).not.toMatch(/PASSWORD:\s*['"]?[A-Za-z0-9]{4,}['"]?\s*$/m);
+  });
+
+  it('is a configuration the app starts with in production, on the port everything else uses', () => {
+    const env = Object.fromEntries(
+      Object.entries(api.environment as Record<string, string>).map(([k, v]) => [
+        k,
+        interpolate(String(v)),
+      ]),
+    );
+    const config = loadConfig(env); // throws ConfigError naming each setting it refuses
+    expect(config.nodeEnv).toBe('production');
+    expect(config.redisUrl).toBeDefined(); // one Redis: limits are exact across replicas
+    expect(config.database.url).toMatch(/@db:5432\//);
+    const port = String(config.port);
+    expect((api.healthcheck.test as string[]).join(' ')).toContain(
+      `127.0.0.1:${port}/health/ready`,
+    );
+    expect(proxy.environment.UPSTREAM_SERVERS).toContain(`server api:${port} `);
+    expect(proxy.healthcheck.test).toContain('https://127.0.0.1/health/live');
+    expect(proxy.environment.PROXY_LISTEN).toBe((proxy.ports as string[])[0].split(':').pop());
+    // Graceful stop: compose waits longer than the app's own shutdown budget before SIGKILL.
+    expect(parseInt(api.stop_grace_period, 10) * 1000).toBeGreaterThan(
+      config.shutdownTimeoutMs + config.shutdownIdleGraceMs,
+    );
   });
 
   it('migrates once in the job, not in every replica', () => {
@@ -83,10 +136,6 @@ describe('docker-compose.yml, the reference topology', () => {
     const address = proxy.networks.backend.ipv4_address;
     expect(api.environment.TRUST_PROXY).toBe(address);
     expect(proxy.environment.PROXY_BIND_ADDRESS).toBe(address);
-  });
-
-  it('gives in-flight requests time to finish on stop', () => {
-    expect(parseInt(api.stop_grace_period, 10) * 1000).toBeGreaterThan(SHUTDOWN_TIMEOUT_MS);
   });
 });
 
@@ -119,8 +168,23 @@ describe('deploy/nginx/weather-api.conf.template', () => {
   it('closes idle upstream connections before the app would, in service and in shutdown', () => {
     const nginxIdleS = Number(/keepalive_timeout (\d+)s;\n\}/.exec(template)?.[1]);
     const api = compose.services.api.environment as Record<string, string>;
-    expect(nginxIdleS * 1000).toBeLessThan(Number(api.SHUTDOWN_IDLE_GRACE_MS));
-    expect(nginxIdleS * 1000).toBeLessThan(5000); // HTTP_KEEP_ALIVE_TIMEOUT_MS's default
+    const config = loadConfig(
+      Object.fromEntries(Object.entries(api).map(([k, v]) => [k, interpolate(String(v))])),
+    );
+    expect(nginxIdleS * 1000).toBeLessThan(config.shutdownIdleGraceMs);
+    expect(nginxIdleS * 1000).toBeLessThan(config.http.keepAliveTimeoutMs);
+  });
+
+  it('sheds floods per client address before the app: request rate, connections, body size', () => {
+    // Keyed on the address nginx saw, never on a header a client could set.
+    expect(template).toMatch(/limit_req_zone \$binary_remote_addr zone=weather_per_ip:/);
+    expect(template).toMatch(/limit_conn_zone \$binary_remote_addr zone=weather_conn_per_ip:/);
+    expect(template).toMatch(/^\s+limit_req zone=weather_per_ip burst=/m);
+    expect(template).toMatch(/^\s+limit_conn weather_conn_per_ip \d+;/m);
+    expect(template).toMatch(/limit_req_status 429;/);
+    expect(template).toMatch(/limit_conn_status 429;/);
+    expect(template).toMatch(/client_body_timeout \d+s;/);
+    expect(template).toMatch(/client_header_timeout \d+s;/);
   });
 
   it('terminates TLS 1.2+ only and never resends a POST by itself', () => {
@@ -176,11 +240,10 @@ describe('deploy/k8s manifests', () => {
     expect(container.resources.limits.memory).toBeDefined();
   });
 
-  it('drains before it stops: preStop, then the graceful shutdown, within the grace period', () => {
-    const preStop = container.lifecycle.preStop.sleep.seconds as number;
-    const shutdown = Number(config.SHUTDOWN_TIMEOUT_MS) / 1000;
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + shutdown);
+  it('drains before it stops and never rolls below the current capacity', () => {
+    expect(container.lifecycle.preStop.sleep.seconds).toBeGreaterThan(0);
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(deployment.spec.minReadySeconds).toBeGreaterThan(0);
   });
 
   it('names only settings the app reads, and every secret comes from a Secret', () => {
@@ -201,6 +264,48 @@ describe('deploy/k8s manifests', () => {
         secret: false,
       });
     }
+  });
+
+  /** The environment a pod gets: the ConfigMap, then each Secret reference (random here). */
+  const podEnv = (workload: Json) => ({
+    ...config,
+    ...Object.fromEntries(
+      (workload.env as Json[]).map((env) => [env.name as string, secretFor(env.name as string)]),
+    ),
+  });
+
+  it('is a configuration the app starts with in production, serving the probed port', () => {
+    const app = loadConfig(podEnv(container)); // throws ConfigError naming each refusal
+    expect(app.nodeEnv).toBe('production');
+    expect(app.redisUrl).toBeDefined();
+    expect(app.trustProxy).not.toBe(false);
+    expect(container.ports[0].containerPort).toBe(app.port);
+    const preStop = container.lifecycle.preStop.sleep.seconds as number;
+    expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(
+      preStop * 1000 + app.shutdownTimeoutMs + app.shutdownIdleGraceMs,
+    );
+    // The migration Job reads the same settings (it loads the whole configuration too).
+    expect(loadConfig(podEnv(job.spec.template.spec.containers[0])).database.url).toBeDefined();
+  });
+
+  it("matches the image: its user, its port, its writable /tmp, and the Job's command is built", () => {
+    const dockerfile = read('Dockerfile');
+    // The node images' `node` user is uid/gid 1000; runAsNonRoot needs the uid to be numeric.
+    expect(dockerfile).toMatch(/^USER node$/m);
+    for (const spec of [pod, job.spec.template.spec]) {
+      expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
+    }
+    expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${container.ports[0].containerPort}$`, 'm'));
+    expect(dockerfile).toMatch(new RegExp(`PORT=${config.PORT}\\b`));
+    // A read-only root file system: the only writable place is the mounted /tmp.
+    for (const workload of [container, job.spec.template.spec.containers[0]]) {
+      expect(workload.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    }
+    const [, script] = job.spec.template.spec.containers[0].command as string[];
+    expect(script.replace(/^dist\//, '').replace(/\.js$/, '.ts')).toBe(
+      'src/database/migrate.cli.ts',
+    );
+    expect(read('package.json')).toContain(`"migration:run": "npm run build && node ${script}"`);
   });
 
   it('migrates in the Job only', () => {

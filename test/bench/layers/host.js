@@ -6,6 +6,9 @@
  * api-key layer is on, the host makes a key on an in-memory PGlite and writes it to
  * BENCH_HOST_KEY_FILE; the route then demands it.
  *
+ * On the adapter HTTP_ADAPTER names, Fastify by default, as the app and the test/layers hosts
+ * (test/support/http-adapter.ts) choose it: a bare adapter, as a host that copies one layer has.
+ *
  * Plain JS, so decorators are applied as functions.
  */
 const fs = require('node:fs');
@@ -151,6 +154,18 @@ async function issueKey(app, dataSource) {
   fs.renameSync(`${file}.tmp`, file);
 }
 
+/** Nest's Express parser takes 100 kB; Fastify's default (1 MiB) is brought to the same. */
+const PLAIN_BODY_LIMIT_BYTES = 100 * 1024;
+
+function hostAdapter() {
+  if (process.env.HTTP_ADAPTER === 'express') {
+    const { ExpressAdapter } = require('@nestjs/platform-express');
+    return new ExpressAdapter();
+  }
+  const { FastifyAdapter } = require('@nestjs/platform-fastify');
+  return new FastifyAdapter({ bodyLimit: PLAIN_BODY_LIMIT_BYTES });
+}
+
 async function main() {
   const names = (process.env.BENCH_HOST_LAYERS || '').split(',').filter(Boolean);
   for (const name of names) if (!LAYERS[name]) throw new Error(`unknown layer ${name}`);
@@ -163,7 +178,7 @@ async function main() {
     controllers: [demoController(names.includes('api-key'))],
     providers: parts.flatMap((p) => p.providers || []),
   })(LayerHostModule);
-  const app = await NestFactory.create(LayerHostModule, { logger: false });
+  const app = await NestFactory.create(LayerHostModule, hostAdapter(), { logger: false });
   await app.listen(Number(process.env.PORT), '127.0.0.1');
   if (names.includes('api-key')) await issueKey(app, db.dataSource);
   process.on('SIGTERM', () => void app.close().finally(() => process.exit(0)));

@@ -85,7 +85,9 @@ async function discover(base, auth) {
 
 /**
  * Starts the app for `database` ('pglite' or 'postgresql') and prepares what the routes need.
- * Resolves with { server, routes, close }.
+ * Resolves with { server, routes, close }, and what the mixed load reads: `databaseUrl` (the
+ * server database, null on PGlite), `station` (its path), `range` (a 7-day query string) and
+ * `credentials` ({ jwt, key } headers).
  */
 async function startAppTarget(database, env = {}) {
   const admin = { email: 'bench@bench.invalid', password: randomBytes(24).toString('hex') };
@@ -163,7 +165,16 @@ async function startAppTarget(database, env = {}) {
         bodyTemplate: '{"observedAt":"%TIME%","temperatureC":20}',
       },
     ];
-    return { server, routes, close, settle: () => request(base, 'GET', '/health/ready') };
+    return {
+      server,
+      routes,
+      close,
+      settle: () => request(base, 'GET', '/health/ready'),
+      databaseUrl: serverDb ? serverDb.url : null,
+      station,
+      range,
+      credentials: { jwt, key },
+    };
   } catch (error) {
     await close();
     throw error;

@@ -2,7 +2,8 @@
 /**
  * `npm run bench -- --layers`: hosts built from the layer modules (test/bench/layers/host.js),
  * each step adding one layer to the previous, on the same route. The difference in server CPU
- * per request between two steps is what that layer costs.
+ * per request between two steps is what that layer costs. The hosts run on the adapter
+ * HTTP_ADAPTER names (Fastify by default), as the app does.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -11,6 +12,10 @@ const { startServer, stopServer } = require('./processes');
 
 const STEPS = ['headers', 'validation', 'throttling', 'api-key', 'audit'];
 const HOST = path.join(__dirname, '..', 'layers', 'host.js');
+
+function adapterLabel() {
+  return process.env.HTTP_ADAPTER === 'express' ? 'Express' : 'Fastify';
+}
 
 /** Starts one host per step; resolves with targets for bench.js and a close(). */
 async function startLayerTargets() {
@@ -35,7 +40,7 @@ async function startLayerTargets() {
         ? { 'x-api-key': fs.readFileSync(keyFile, 'utf8') }
         : {};
       targets.push({
-        name: i === 0 ? 'bare Nest + Express' : `+ ${layers[layers.length - 1]}`,
+        name: i === 0 ? `bare Nest + ${adapterLabel()}` : `+ ${layers[layers.length - 1]}`,
         server,
         route: { path: '/demo/hello', headers },
         rounds: [],
@@ -67,4 +72,4 @@ function withAddedCost(rows) {
   }));
 }
 
-module.exports = { startLayerTargets, withAddedCost };
+module.exports = { adapterLabel, startLayerTargets, withAddedCost };

@@ -7,12 +7,15 @@
  * A route's body is either fixed (`body`) or a template (`bodyTemplate`, with `%TIME%` replaced by
  * `timeBase` + n seconds for the n-th request), for writes that must not repeat a key.
  */
-const { spawn, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { runWrkScript } = require('./wrk');
 
-const WRK = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).error ? null : 'wrk';
+// BENCH_GENERATOR=autocannon forces the fallback, to try it on a machine that has wrk.
+const WRK =
+  process.env.BENCH_GENERATOR === 'autocannon' ||
+  spawnSync('wrk', ['-v'], { encoding: 'utf8' }).error
+    ? null
+    : 'wrk';
 
 function generatorName() {
   return WRK ? 'wrk' : 'autocannon';
@@ -52,42 +55,20 @@ function wrkScript(route, timeBase) {
   return lines.join('\n');
 }
 
-function runWrk(base, route, { connections, durationSec, timeBase }) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-wrk-'));
-  const script = path.join(dir, 'route.lua');
-  fs.writeFileSync(script, wrkScript(route, timeBase));
-  const args = [
-    '-t1',
-    `-c${connections}`,
-    `-d${durationSec}s`,
-    '-s',
-    script,
-    `${base}${route.path}`,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(WRK, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      const match = /BENCH_RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(out);
-      if (code !== 0 || !match) {
-        reject(new Error(`wrk failed (exit ${code}): ${out.slice(-500)}`));
-        return;
-      }
-      const [requests, durationUs, p50Us, p99Us, non2xx, errors] = match.slice(1).map(Number);
-      resolve({
-        requests,
-        seconds: durationUs / 1e6,
-        p50Ms: p50Us / 1000,
-        p99Ms: p99Us / 1000,
-        non2xx, // wrk counts statuses > 399
-        errors,
-      });
-    });
-  });
+async function runWrk(base, route, { connections, durationSec, timeBase }) {
+  const args = ['-t1', `-c${connections}`, `-d${durationSec}s`];
+  const out = await runWrkScript(wrkScript(route, timeBase), args, `${base}${route.path}`);
+  const match = /BENCH_RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(out);
+  if (!match) throw new Error(`wrk printed no result: ${out.slice(-500)}`);
+  const [requests, durationUs, p50Us, p99Us, non2xx, errors] = match.slice(1).map(Number);
+  return {
+    requests,
+    seconds: durationUs / 1e6,
+    p50Ms: p50Us / 1000,
+    p99Ms: p99Us / 1000,
+    non2xx, // wrk counts statuses > 399
+    errors,
+  };
 }
 
 function runAutocannon(base, route, { connections, durationSec, timeBase }) {

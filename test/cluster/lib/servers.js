@@ -133,7 +133,14 @@ function renderTemplate(values) {
   });
 }
 
-async function startNginx(dir, { upstreams, certificate, bindAddress, failTimeoutMs }) {
+/**
+ * nginx on the shipped template. The per-IP rate is high by default (load from one address must
+ * not trip it); the flood-guard check passes a low one.
+ */
+async function startNginx(
+  dir,
+  { upstreams, certificate, bindAddress, failTimeoutMs, ratePerSecond = 5000, burst = 5000 },
+) {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   for (const sub of ['body', 'proxy']) {
@@ -151,8 +158,8 @@ async function startNginx(dir, { upstreams, certificate, bindAddress, failTimeou
       PROXY_CERT: certificate.cert,
       PROXY_CERT_KEY: certificate.key,
       PROXY_BIND_ADDRESS: bindAddress,
-      PROXY_RATE_PER_SECOND: '5000',
-      PROXY_BURST: '5000',
+      PROXY_RATE_PER_SECOND: String(ratePerSecond),
+      PROXY_BURST: String(burst),
     }),
   );
   writeFileSync(
