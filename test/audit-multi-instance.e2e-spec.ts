@@ -70,6 +70,29 @@ onServer('audit chain with two app instances on one database (e2e)', () => {
     }
   });
 
+  it('an instance that shuts down seals what it wrote before its database closes', async () => {
+    const c = await startTestApp({ DATABASE_URL: a.config.database.url });
+    // Every timer-driven seal paused on all three (their timers and writes call sealNow): only
+    // c's shutdown can seal its record.
+    const paused = [a, b, c].map((t) =>
+      jest.spyOn(t.app.get(AuditSealer), 'sealNow').mockResolvedValue(0),
+    );
+    try {
+      const res = await request(c.server)
+        .post('/v1/stations')
+        .set(c.auth)
+        .send(stationBody({ code: 'MULTI_SHUTDOWN' }));
+      expect(res.status).toBe(201);
+      expect(await unsealedCount(a)).toBeGreaterThan(0);
+      await c.close();
+      expect(await unsealedCount(a)).toBe(0);
+    } finally {
+      for (const spy of paused) spy.mockRestore();
+    }
+    const verify = await request(a.server).get('/v1/audit-logs/verify').set(a.auth);
+    expect(verify.body).toMatchObject({ valid: true, firstInvalidId: null, pending: 0 });
+  });
+
   it('while another session holds the seal lock, both sealers skip; released, a write is sealed', async () => {
     const holder = a.dataSource.createQueryRunner();
     await holder.connect();

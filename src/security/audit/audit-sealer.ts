@@ -87,6 +87,10 @@ export class AuditSealer implements OnModuleDestroy {
    * another instance holds the lock). Calls coalesce: one run at a time, at most one waiting.
    */
   sealNow(): Promise<number> {
+    return this.enqueue();
+  }
+
+  private enqueue(): Promise<number> {
     if (this.queued) return this.queued;
     const next = this.current.then(() => {
       this.queued = null;
@@ -199,8 +203,8 @@ export class AuditSealer implements OnModuleDestroy {
     clearInterval(this.timer);
     clearTimeout(this.soonTimer);
     // Twice: a run already under way may have started before the last records committed.
-    await this.sealNow();
-    await this.sealNow();
+    await this.enqueue();
+    await this.enqueue();
   }
 
   onModuleDestroy(): void {
