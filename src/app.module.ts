@@ -165,7 +165,11 @@ export class AppModule {
         WeatherModule,
         AuditModule.forRootAsync({
           inject: [APP_CONFIG],
-          useFactory: (c: AppConfig) => ({ maxQueuedRecords: c.auditQueueMaxRecords }),
+          useFactory: (c: AppConfig) => ({
+            maxQueuedRecords: c.auditQueueMaxRecords,
+            sealIntervalMs: c.auditSeal.intervalMs,
+            sealMaxDelayMs: c.auditSeal.maxDelayMs,
+          }),
         }),
         AuditEndpointsModule,
         UsageModule,

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { PrincipalCache } from './common/principal-cache/principal-cache';
 import { AuditBuffer } from './security/audit/audit-buffer';
 import { AuditRecordEvents } from './security/audit/audit-record.events';
+import { AuditSealer } from './security/audit/audit-sealer';
 import { AuditVerifier } from './security/audit/audit-verifier.service';
 import { AlertDetector } from './security/monitoring/alert-detector';
 import { AuditChainWatch } from './security/monitoring/audit-chain.watch';
@@ -11,7 +12,7 @@ import { SecuritySignals } from './security/monitoring/security-signals';
 
 /**
  * The host joins two layers that do not know each other: each audit record written (and each
- * one lost) is a signal for monitoring, the audit queue's length a gauge read at scrape time,
+ * one lost) is a signal for monitoring, the audit queue's length and the unsealed records gauges read at scrape time,
  * each alert an audit record, and the audit verifier what the periodic chain check runs. The
  * principal cache's counters are read at scrape time.
  */
@@ -20,6 +21,7 @@ export const MONITORING_WIRING: Provider = {
   inject: [
     AuditRecordEvents,
     AuditBuffer,
+    AuditSealer,
     AuditVerifier,
     SecuritySignals,
     SecurityMetrics,
@@ -30,6 +32,7 @@ export const MONITORING_WIRING: Provider = {
   useFactory: (
     audit: AuditRecordEvents,
     buffer: AuditBuffer,
+    sealer: AuditSealer,
     verifier: AuditVerifier,
     signals: SecuritySignals,
     metrics: SecurityMetrics,
@@ -40,6 +43,7 @@ export const MONITORING_WIRING: Provider = {
     audit.onRecord((record) => signals.auditRecord(record));
     audit.onLoss((loss) => signals.auditLoss(loss));
     metrics.watchAuditPending(() => buffer.stats().pending);
+    metrics.watchAuditUnsealed(() => sealer.sealStats());
     metrics.watchPrincipalCache(() => principalCache.stats());
     // Each alert is an audit record of its own (security.alert.<type>), listed by
     // GET /v1/security/alerts; the chain watch verifies what was written since its last run.

@@ -96,6 +96,8 @@ export interface AppConfig {
   rateLimits: RateLimitConfig;
   /** Audit records queued at most (AUDIT_QUEUE_MAX_RECORDS); past it, drops are counted. */
   auditQueueMaxRecords: number;
+  /** The audit sealer: its pace, and how long a record may stay unsealed (AUDIT_SEAL_*). */
+  auditSeal: { intervalMs: number; maxDelayMs: number };
   /** How long an Idempotency-Key's first answer is replayed (IDEMPOTENCY_KEY_TTL_SECONDS). */
   idempotencyKeyTtlSeconds: number;
   /** Set: rate-limit counters are shared through Redis. Unset: in memory, per process. */

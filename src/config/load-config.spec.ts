@@ -69,6 +69,8 @@ describe('loadConfig', () => {
     ['JWT_SECRET', 'a'.repeat(64)],
     ['AUTH_CACHE_MAX_ENTRIES', '-1'],
     ['AUTH_CACHE_TTL_MS', '600000'],
+    ['AUDIT_SEAL_INTERVAL_MS', '0'],
+    ['AUDIT_SEAL_MAX_DELAY_MS', 'soon'],
   ])('rejects %s=%s with a message that names the variable', (name, value) => {
     const problems = problemsOf({ ...DEV_KEK, [name]: value });
     expect(problems).toHaveLength(1);
@@ -78,6 +80,12 @@ describe('loadConfig', () => {
   it('refuses a session shorter than its access token', () => {
     expect(problemsOf({ JWT_ACCESS_TTL_SECONDS: '3600', JWT_REFRESH_TTL_SECONDS: '1800' })).toEqual(
       [expect.stringContaining('JWT_REFRESH_TTL_SECONDS must be at least')],
+    );
+  });
+
+  it('refuses an audit seal bound its sealer cannot keep (under two intervals)', () => {
+    expect(problemsOf({ AUDIT_SEAL_INTERVAL_MS: '1000', AUDIT_SEAL_MAX_DELAY_MS: '1500' })).toEqual(
+      [expect.stringContaining('AUDIT_SEAL_MAX_DELAY_MS must be at least twice')],
     );
   });
 

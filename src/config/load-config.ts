@@ -99,6 +99,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       apiKeyIssuePerHour: r.int('RATE_LIMIT_API_KEY_ISSUE_PER_HOUR', 20, 1, 1_000_000),
     },
     auditQueueMaxRecords: r.int('AUDIT_QUEUE_MAX_RECORDS', 10_000, 100, 1_000_000),
+    auditSeal: loadAuditSeal(r),
     idempotencyKeyTtlSeconds: r.int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 7 * 86_400),
     redisUrl: parseRedisUrl(r),
     authCache: {
@@ -244,6 +245,16 @@ function parseTrustProxy(r: EnvReader): TrustProxy {
  * test and production unless METRICS_PORT is set. Loopback by default; in production a listener
  * reachable from elsewhere must demand a bearer token.
  */
+function loadAuditSeal(r: EnvReader): AppConfig['auditSeal'] {
+  const intervalMs = r.int('AUDIT_SEAL_INTERVAL_MS', 200, 10, 60_000);
+  const maxDelayMs = r.int('AUDIT_SEAL_MAX_DELAY_MS', 5000, 100, 3_600_000);
+  if (maxDelayMs < 2 * intervalMs) {
+    // The audit layer refuses it too; said here in the variables' names.
+    r.fail('AUDIT_SEAL_MAX_DELAY_MS', 'must be at least twice AUDIT_SEAL_INTERVAL_MS');
+  }
+  return { intervalMs, maxDelayMs };
+}
+
 function loadMetricsListener(r: EnvReader, nodeEnv: NodeEnv): AppConfig['metrics'] {
   const rawPort = r.raw('METRICS_PORT');
   const port =

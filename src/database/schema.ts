@@ -8,6 +8,7 @@ import { MfaAndSessions1763900600000 } from '../../migrations/1763900600000-mfa-
 import { IdempotencyKeys1763900800000 } from '../../migrations/1763900800000-idempotency-keys';
 import { AuditTraceId1763900850000 } from '../../migrations/1763900850000-audit-trace-id';
 import { AuthChangeNotify1763900900000 } from '../../migrations/1763900900000-auth-change-notify';
+import { AuditSeal1763901000000 } from '../../migrations/1763901000000-audit-seal';
 import { AccountToken } from '../security/accounts/account-token.entity';
 import { AuditLogEntry } from '../security/audit/audit-log.entity';
 import { ApiKey } from '../security/api-key/api-key.entity';
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   IdempotencyKeys1763900800000,
   AuditTraceId1763900850000,
   AuthChangeNotify1763900900000,
+  AuditSeal1763901000000,
 ];

@@ -187,6 +187,8 @@ const ALLOW_LIST: Record<string, string[]> = {
     ...SHARED,
     ...TRANSACTIONS,
     'database/database-lifecycle',
+    // The unsealed INSERT as a named statement; a file of its own (pg and typeorm only).
+    'database/prepared-statement',
     'security/authorization/principal',
     'security/authorization/policy.decorators',
     'security/authorization/authorization.guard',

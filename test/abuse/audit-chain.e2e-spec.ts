@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { CreatedKey, createKey } from '../support/api-keys';
-import { flushAudit } from '../support/audit';
+import { eventOf } from '../../src/security/audit/audit-chain.writer';
+import { chainHash } from '../../src/security/audit/audit-hash';
+import { auditRows, flushAudit } from '../support/audit';
 import { query } from '../support/database';
 import { Headers, times } from '../support/http';
 import { uniqueObservation } from '../support/observations';
@@ -115,7 +117,8 @@ describe('hash chain under concurrency (e2e)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ valid: true, checked: total, firstInvalidId: null });
 
-    // Every acknowledged mutation has its record, and each row links to the one before it.
+    // Every acknowledged mutation has its record, and each row links to the one before it in
+    // seal order (a lower id may commit, and be sealed, after a higher one).
     const counts = await query<{ action: string; n: number }>(
       t,
       `SELECT action, count(*)::int AS n FROM audit_log
@@ -130,7 +133,7 @@ describe('hash chain under concurrency (e2e)', () => {
     const broken = await query(
       t,
       `SELECT id FROM (
-         SELECT id, prev_hash, lag(hash) OVER (ORDER BY id) AS previous FROM audit_log
+         SELECT id, prev_hash, lag(hash) OVER (ORDER BY seal_seq) AS previous FROM audit_log
        ) c
        WHERE prev_hash <> coalesce(previous, repeat('0', 64))`,
     );
@@ -267,7 +270,10 @@ describe('append-only, and tampering detected (e2e)', () => {
 
   it('with the trigger dropped, a row altered by raw SQL is the first invalid one', async () => {
     await flushAudit(t);
-    const ascending = (await dbIds()).reverse();
+    // Verification walks seal order.
+    const ascending = (
+      await query<{ id: string }>(t, 'SELECT id::text AS id FROM audit_log ORDER BY seal_seq')
+    ).map((r) => r.id);
     const position = Math.floor(ascending.length / 2);
     const target = ascending[position];
 
@@ -282,5 +288,27 @@ describe('append-only, and tampering detected (e2e)', () => {
     const res = await verify();
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ valid: false, checked: position + 1, firstInvalidId: target });
+
+    // Earlier in the chain, a sealed row deleted and its successor relinked and rehashed by
+    // someone who knows the scheme: the hole in the positions still shows.
+    const early = Math.floor(position / 2);
+    const [gone, next] = [ascending[early], ascending[early + 1]];
+    await t.dataSource.query('DELETE FROM audit_log WHERE id = $1', [gone]);
+    const [row] = await auditRows(t, { id: next });
+    const prevHash = (
+      await query<{ hash: string }>(t, 'SELECT hash FROM audit_log WHERE seal_seq = $1', [
+        BigInt(row.sealSeq ?? '0') - 2n,
+      ])
+    )[0].hash;
+    await t.dataSource.query('UPDATE audit_log SET prev_hash = $2, hash = $3 WHERE id = $1', [
+      next,
+      prevHash,
+      chainHash(prevHash, eventOf(row)),
+    ]);
+    expect((await verify()).body).toMatchObject({
+      valid: false,
+      checked: early + 1,
+      firstInvalidId: next,
+    });
   });
 });

@@ -16,6 +16,7 @@ import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
 import { AuditEndpointsModule } from '../../src/security/audit/audit-endpoints.module';
 import { AuditInterceptor } from '../../src/security/audit/audit.interceptor';
 import { AuditModule } from '../../src/security/audit/audit.module';
+import { AuditSealer } from '../../src/security/audit/audit-sealer';
 import { AuditVerifier } from '../../src/security/audit/audit-verifier.service';
 import { Audited } from '../../src/security/audit/audited.decorator';
 import type { Role } from '../../src/users/user.entity';
@@ -77,8 +78,13 @@ class NotesController {
   }
 }
 
-const audited = (t: LayerApp) =>
+/** The rows as stored, oldest first; `audited` seals what is committed first (as its timer would). */
+const stored = (t: LayerApp) =>
   t.dataSource.getRepository(AuditLogEntry).find({ order: { id: 'ASC' } });
+const audited = async (t: LayerApp) => {
+  await t.app.get(AuditSealer).sealNow();
+  return stored(t);
+};
 const notes = (t: LayerApp) =>
   t.dataSource.query<Array<{ id: string; text: string }>>(
     'SELECT id::text AS id, text FROM demo_notes ORDER BY id',
@@ -375,11 +381,12 @@ describe('audit layer alone: shutdown (e2e)', () => {
   it('records still buffered are written when the app closes', async () => {
     const res = await request(t.server).post('/notes/refused').send({ text: 'late' });
     expect(res.status).toBe(409);
-    expect(await audited(t)).toEqual([]);
+    expect(await stored(t)).toEqual([]);
 
     await t.app.close(); // the host's DataSource is still open: it closes after the app
 
-    const rows = await audited(t);
+    // Written and sealed by the shutdown hooks alone.
+    const rows = await stored(t);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       action: 'note.create.failed',
@@ -395,6 +402,9 @@ describe('audit layer alone: settings', () => {
   it.each([
     [{ flushIntervalMs: 0 }, /flushIntervalMs must be a positive integer/],
     [{ flushAtRecords: Number.NaN }, /flushAtRecords must be a positive integer/],
+    [{ sealIntervalMs: 0 }, /sealIntervalMs must be a positive integer/],
+    [{ sealBatchRecords: 1.5 }, /sealBatchRecords must be a positive integer/],
+    [{ sealIntervalMs: 1000, sealMaxDelayMs: 1500 }, /sealMaxDelayMs must be at least twice/],
   ])('refuses to start with %j', async (options, message) => {
     await expect(
       startLayerApp(

@@ -2,6 +2,7 @@ import type { Response } from 'supertest';
 import { FindOptionsWhere } from 'typeorm';
 import { AuditBuffer } from '../../src/security/audit/audit-buffer';
 import { AuditLogEntry } from '../../src/security/audit/audit-log.entity';
+import { AuditSealer } from '../../src/security/audit/audit-sealer';
 import { query } from './database';
 import type { TestApp } from './test-app';
 import { waitFor } from './wait';
@@ -28,9 +29,32 @@ export function auditOf(t: TestApp, res: Response): Promise<AuditRow[]> {
   return auditRows(t, { requestId });
 }
 
-/** Writes whatever the denial/rate-limit buffer holds right now. */
-export function flushAudit(t: TestApp): Promise<void> {
-  return t.app.get(AuditBuffer).flush();
+/**
+ * Writes whatever the denial/rate-limit buffer holds right now, then seals every committed
+ * record (rows are inserted unsealed; the sealer links them), so hashes and verify are final.
+ */
+export async function flushAudit(t: TestApp): Promise<void> {
+  await t.app.get(AuditBuffer).flush();
+  await sealAudit(t);
+}
+
+/** Seals every committed record now (the sealer's own timer would within AUDIT_SEAL_MAX_DELAY_MS). */
+export async function sealAudit(t: TestApp): Promise<void> {
+  const sealer = t.app.get(AuditSealer);
+  // Bounded: a run seals a bounded number of batches; another instance may hold the lock.
+  await waitFor('every audit record sealed', async () => {
+    await sealer.sealNow();
+    return (await unsealedCount(t)) === 0;
+  });
+}
+
+/** Committed audit records not yet sealed. */
+export async function unsealedCount(t: TestApp): Promise<number> {
+  const rows = await query<{ n: number }>(
+    t,
+    'SELECT count(*)::int AS n FROM audit_log WHERE seal_seq IS NULL',
+  );
+  return rows[0].n;
 }
 
 /**

@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { ANONYMOUS, AuditEvent } from './audit-event';
 import { DatabaseLifecycle } from '../../database/database-lifecycle';
 import { AuditChainWriter } from './audit-chain.writer';
+import { AuditSealer } from './audit-sealer';
 import { AuditRecordEvents } from './audit-record.events';
 import { AuditGaps, DROPPED_ACTION, QUARANTINED_ACTION } from './audit-gaps';
 import { isDataError, sqlStateOf } from './audit-write-errors';
@@ -40,7 +41,8 @@ export interface AuditBufferStats {
 /**
  * Denials, rate-limit hits and failed handlers change no state, so they need not share a
  * transaction with anything: they are queued (bounded) and written in chunks of at most
- * `flushAtRecords` (one transaction, one chain lock each), and flushed on graceful shutdown.
+ * `flushAtRecords` (one transaction each, unsealed like every record: AuditSealer chains them),
+ * and flushed, then sealed, on graceful shutdown.
  * A chunk that fails on a data error is split until the bad record is found and quarantined;
  * a transient error keeps the chunk at the head and retries with backoff. The pipeline never
  * stops on one bad record and never grows without bound.
@@ -70,6 +72,7 @@ export class AuditBuffer
     private readonly writer: AuditChainWriter,
     private readonly gaps: AuditGaps,
     private readonly events: AuditRecordEvents,
+    private readonly sealer: AuditSealer,
     @Inject(AUDIT_OPTIONS) options: AuditOptions,
     // The full app's lifecycle drains in-flight requests, then runs this flush before the
     // database closes. A host without it: flushed from the shutdown hooks below.
@@ -81,7 +84,7 @@ export class AuditBuffer
     this.maxQueuedRecords = maxQueuedRecords;
     this.timer = setInterval(() => void this.tick(), flushIntervalMs);
     this.timer.unref();
-    lifecycle?.beforeClose(() => this.flush());
+    lifecycle?.beforeClose(() => this.finalWrite());
   }
 
   /**
@@ -237,14 +240,20 @@ export class AuditBuffer
     clearInterval(this.timer);
   }
 
+  /** Shutdown: the last queued records, then the last seal, so nothing is left unsealed. */
+  private async finalWrite(): Promise<void> {
+    await this.flush();
+    await this.sealer.finalSeal();
+  }
+
   /** Standalone: before any module's onApplicationShutdown, so the host's DataSource is open. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.lifecycle) await this.flush();
+    if (!this.lifecycle) await this.finalWrite();
   }
 
   /** Standalone: records of requests that finished while the HTTP server was closing. */
   async onApplicationShutdown(): Promise<void> {
-    if (!this.lifecycle) await this.flush();
+    if (!this.lifecycle) await this.finalWrite();
   }
 }
 

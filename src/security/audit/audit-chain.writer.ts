@@ -1,86 +1,88 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { PreparedStatement } from '../../database/prepared-statement';
 import type { AuditEvent } from './audit-event';
-import { GENESIS_HASH, chainHash } from './audit-hash';
-import { AuditLogEntry } from './audit-log.entity';
 import { AuditRecordEvents } from './audit-record.events';
+import { AuditSealer } from './audit-sealer';
 import { boundedEvent } from './audit-sanitise';
+import { toRow } from './audit-row';
 
-/** Any constant: the advisory lock that serialises appends to the chain, across instances. */
-const CHAIN_LOCK = 7_313_001;
+export { eventOf } from './audit-row';
+
+/** The columns a writer sets, in the order of the statement's parameters. */
+const COLUMNS = [
+  'occurred_at',
+  'request_id',
+  'trace_id',
+  'actor_type',
+  'actor_id',
+  'actor_role',
+  'auth_method',
+  'action',
+  'resource_type',
+  'resource_id',
+  'outcome',
+  'http_status',
+  'reason',
+  'client_ip',
+  'user_agent',
+  'route',
+  'details',
+  'occurrences',
+] as const;
+
+const insertUnsealed = new PreparedStatement(
+  'audit_insert_unsealed',
+  `INSERT INTO audit_log (${COLUMNS.join(', ')})
+   VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+);
 
 /**
- * Appends records to the hash chain inside the caller's transaction. The transaction-scoped
- * advisory lock makes "read the last hash, insert the next row" atomic for every writer on the
- * same database (requests, batches, other app instances); it is released at commit, so the
- * next writer reads a committed tail. Rows are insert()ed, never save()d.
+ * Appends records inside the caller's transaction, unsealed: one named INSERT per record, no
+ * lock and no read of the chain's tail, so concurrent writers (requests, batches, other app
+ * instances) do not wait for each other. The record commits or rolls back with the caller's
+ * change; AuditSealer chains it once committed. One INSERT per record keeps id order equal to
+ * the order of `events`, which the sealer keeps within a batch.
  */
 @Injectable()
 export class AuditChainWriter {
-  constructor(private readonly events: AuditRecordEvents) {}
+  constructor(
+    private readonly events: AuditRecordEvents,
+    private readonly sealer: AuditSealer,
+  ) {}
 
   async append(manager: EntityManager, events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-    const tail = await manager.query<Array<{ hash: string }>>(
-      'SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1',
-    );
-    let prevHash = tail[0]?.hash ?? GENESIS_HASH;
-    const rows = events.map((given) => {
-      // Again here: whatever a caller built, the chain hashes exactly what is stored.
-      const event = boundedEvent(given);
-      const hash = chainHash(prevHash, event);
-      const row = { ...toRow(event), prevHash, hash };
-      prevHash = hash;
-      return row;
-    });
-    // One row per INSERT keeps id order identical to chain order without relying on VALUES order.
-    for (const row of rows)
-      await manager.getRepository(AuditLogEntry).insert(row as Partial<AuditLogEntry> as never);
+    for (const given of events) {
+      // Again here: whatever a caller built, what is stored is bounded; the sealer hashes it.
+      await insertUnsealed.rows(manager, valuesOf(boundedEvent(given)));
+    }
     this.events.written(events);
+    this.sealer.soon();
   }
 }
 
-function toRow(event: AuditEvent): Omit<AuditLogEntry, 'id' | 'prevHash' | 'hash'> {
-  return {
-    occurredAt: event.occurredAt,
-    requestId: event.requestId,
-    traceId: event.traceId ?? null,
-    actorType: event.actor.type,
-    actorId: event.actor.id,
-    actorRole: event.actor.role,
-    authMethod: event.actor.method,
-    action: event.action,
-    resourceType: event.resourceType,
-    resourceId: event.resourceId,
-    outcome: event.outcome,
-    httpStatus: event.httpStatus,
-    reason: event.reason,
-    clientIp: event.clientIp,
-    userAgent: event.userAgent,
-    route: event.route,
-    details: event.details,
-    occurrences: event.occurrences,
-  };
-}
-
-/** The event a stored row was written from, for verification. */
-export function eventOf(row: AuditLogEntry): AuditEvent {
-  return {
-    occurredAt: row.occurredAt,
-    requestId: row.requestId,
-    traceId: row.traceId,
-    actor: { type: row.actorType, id: row.actorId, role: row.actorRole, method: row.authMethod },
-    action: row.action,
-    resourceType: row.resourceType,
-    resourceId: row.resourceId,
-    outcome: row.outcome,
-    httpStatus: row.httpStatus,
-    reason: row.reason,
-    clientIp: row.clientIp,
-    userAgent: row.userAgent,
-    route: row.route,
-    details: row.details,
-    occurrences: row.occurrences,
-  };
+function valuesOf(event: AuditEvent): unknown[] {
+  const row = toRow(event);
+  return [
+    row.occurredAt,
+    row.requestId,
+    row.traceId,
+    row.actorType,
+    row.actorId,
+    row.actorRole,
+    row.authMethod,
+    row.action,
+    row.resourceType,
+    row.resourceId,
+    row.outcome,
+    row.httpStatus,
+    row.reason,
+    row.clientIp,
+    row.userAgent,
+    row.route,
+    // jsonb: the driver would send an array as a PostgreSQL array, so the text is sent instead.
+    row.details === null ? null : JSON.stringify(row.details),
+    row.occurrences,
+  ];
 }

@@ -3,7 +3,10 @@ import { ACTOR_TYPES, AUDIT_OUTCOMES, ActorType, AuditOutcome, sqlList } from '.
 
 // Constraint and index names match migrations/, the source of truth. The append-only
 // trigger has no TypeORM counterpart and lives in the migration alone.
-/** One audit record. Rows are only ever inserted; a trigger rejects UPDATE and DELETE. */
+/**
+ * One audit record. Rows are inserted unsealed (seal_seq, prev_hash and hash null) and sealed
+ * once by the sealer; a trigger rejects every other UPDATE, every DELETE and a sealed INSERT.
+ */
 @Entity({ name: 'audit_log' })
 @Check('audit_log_actor_type_check', `actor_type IN (${sqlList(ACTOR_TYPES)})`)
 @Check('audit_log_trace_id_check', `trace_id ~ '^[0-9a-f]{32}$'`)
@@ -11,6 +14,12 @@ import { ACTOR_TYPES, AUDIT_OUTCOMES, ActorType, AuditOutcome, sqlList } from '.
 @Index('audit_log_actor_idx', ['actorId', 'id'])
 @Index('audit_log_action_idx', ['action', 'id'])
 @Index('audit_log_time_idx', ['occurredAt'])
+@Check(
+  'audit_log_seal_check',
+  `(seal_seq IS NULL AND prev_hash IS NULL AND hash IS NULL) OR (seal_seq IS NOT NULL AND prev_hash IS NOT NULL AND hash IS NOT NULL)`,
+)
+@Index('audit_log_seal_seq_key', ['sealSeq'], { unique: true })
+@Index('audit_log_unsealed_idx', ['id'], { where: 'seal_seq IS NULL' })
 @Index('audit_log_trace_idx', ['traceId', 'id'], { where: 'trace_id IS NOT NULL' })
 export class AuditLogEntry {
   @PrimaryGeneratedColumn('identity', {
@@ -48,6 +57,9 @@ export class AuditLogEntry {
   @Column({ type: 'varchar', length: 200, nullable: true }) route!: string | null;
   @Column({ type: 'jsonb', nullable: true }) details!: Record<string, unknown> | null;
   @Column({ type: 'integer', default: 1 }) occurrences!: number;
-  @Column({ name: 'prev_hash', type: 'char', length: 64 }) prevHash!: string;
-  @Column({ type: 'char', length: 64 }) hash!: string;
+  /** Position in the chain (seal order, not id order); null until sealed. */
+  @Column({ name: 'seal_seq', type: 'bigint', nullable: true }) sealSeq!: string | null;
+  @Column({ name: 'prev_hash', type: 'char', length: 64, nullable: true })
+  prevHash!: string | null;
+  @Column({ type: 'char', length: 64, nullable: true }) hash!: string | null;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThanOrEqual } from 'typeorm';
 import { AuditGaps, DROPPED_ACTION, QUARANTINED_ACTION } from './audit-gaps';
-import { eventOf } from './audit-chain.writer';
+import { eventOf } from './audit-row';
 import { GENESIS_HASH, chainHash } from './audit-hash';
 import { AuditLogEntry } from './audit-log.entity';
 
@@ -16,10 +16,16 @@ export interface ChainVerification {
   dropped: number;
   /** Records the database refused, each replaced in the chain by a quarantine record. */
   quarantined: number;
+  /** Records in the chain, in the whole log (the head's position). */
+  sealed: number;
+  /** Committed records the sealer has not linked yet: not covered by this check. */
+  pending: number;
+  /** Seconds since the oldest pending record occurred; null when none is. */
+  oldestPendingSeconds: number | null;
 }
 
 export interface VerifyRange {
-  /** First record id to check; earlier records are trusted through the previous record's hash. */
+  /** First chain position (seal_seq) to check; earlier ones are trusted through the previous hash. */
   from?: string;
   /** Records checked at most in this call. */
   limit?: number;
@@ -32,9 +38,10 @@ const CHUNK = 500;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Walks the chain in id order from `from` and recomputes every hash, at most `limit` records
- * per call, in chunks (constant memory); reports the first broken link. A full check is a walk
- * of calls following `nextFrom`.
+ * Walks the chain in seal order (seal_seq) from `from` and recomputes every hash, at most
+ * `limit` records per call, in chunks (constant memory); reports the first broken link or
+ * missing position. Unsealed (pending) rows are not in the chain yet: counted, not checked.
+ * A full check is a walk of calls following `nextFrom`.
  */
 @Injectable()
 export class AuditVerifier {
@@ -45,51 +52,73 @@ export class AuditVerifier {
 
   async verify(range: VerifyRange = {}): Promise<ChainVerification> {
     const limit = Math.min(range.limit ?? VERIFY_LIMITS.defaultLimit, VERIFY_LIMITS.maxLimit);
-    const from = range.from ?? '1';
+    let nextSeq = BigInt(range.from ?? '1');
     const repo = this.dataSource.getRepository(AuditLogEntry);
     const before = await this.dataSource.query<Array<{ hash: string }>>(
-      'SELECT hash FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT 1',
-      [from],
+      'SELECT hash FROM audit_log WHERE seal_seq = $1',
+      [(nextSeq - 1n).toString()],
     );
     let expectedPrev = before[0]?.hash ?? GENESIS_HASH;
     let checked = 0;
-    let nextId = from;
-    const gaps = await this.gaps();
+    const counts = await this.counts();
     for (;;) {
       const rows = await repo.find({
-        where: { id: MoreThanOrEqual(nextId) },
-        order: { id: 'ASC' },
+        where: { sealSeq: MoreThanOrEqual(nextSeq.toString()) },
+        order: { sealSeq: 'ASC' },
         take: Math.min(CHUNK, limit - checked),
       });
       for (const row of rows) {
         checked += 1;
-        if (row.prevHash !== expectedPrev || row.hash !== chainHash(row.prevHash, eventOf(row))) {
-          return { valid: false, checked, firstInvalidId: row.id, nextFrom: null, ...gaps };
+        // Positions are consecutive: a deleted row leaves a hole even where links were rebuilt.
+        const linked = row.sealSeq === nextSeq.toString() && row.prevHash === expectedPrev;
+        if (!linked || row.hash !== chainHash(expectedPrev, eventOf(row))) {
+          return { valid: false, checked, firstInvalidId: row.id, nextFrom: null, ...counts };
         }
         expectedPrev = row.hash;
+        nextSeq += 1n;
       }
-      const last = rows.at(-1);
-      if (last) nextId = (BigInt(last.id) + 1n).toString();
       if (rows.length === 0 || checked >= limit) {
-        const more = rows.length > 0 && (await this.hasRecordFrom(nextId));
+        const more = rows.length > 0 && (await this.hasSealedFrom(nextSeq));
         return {
           valid: true,
           checked,
           firstInvalidId: null,
-          nextFrom: more ? nextId : null,
-          ...gaps,
+          nextFrom: more ? nextSeq.toString() : null,
+          ...counts,
         };
       }
       await yieldToEventLoop();
     }
   }
 
-  private async hasRecordFrom(id: string): Promise<boolean> {
+  private async hasSealedFrom(seq: bigint): Promise<boolean> {
     const rows = await this.dataSource.query<unknown[]>(
-      'SELECT 1 FROM audit_log WHERE id >= $1 LIMIT 1',
-      [id],
+      'SELECT 1 FROM audit_log WHERE seal_seq >= $1 LIMIT 1',
+      [seq.toString()],
     );
     return rows.length > 0;
+  }
+
+  /** Gaps the chain records, drops not yet written, and how much is sealed and pending. */
+  private async counts(): Promise<
+    Omit<ChainVerification, 'valid' | 'checked' | 'firstInvalidId' | 'nextFrom'>
+  > {
+    const [seal] = await this.dataSource.query<
+      Array<{ sealed: string; pending: string; age: number | null }>
+    >(
+      // Positions are consecutive, so the head's is the sealed count (an index lookup, no scan);
+      // pending rows are few and have their own partial index.
+      `SELECT coalesce((SELECT max(seal_seq) FROM audit_log), 0)::text AS sealed,
+              (SELECT count(*) FROM audit_log WHERE seal_seq IS NULL)::text AS pending,
+              (SELECT extract(epoch FROM clock_timestamp() - min(occurred_at))::float8
+                 FROM audit_log WHERE seal_seq IS NULL) AS age`,
+    );
+    return {
+      ...(await this.gaps()),
+      sealed: Number(seal.sealed),
+      pending: Number(seal.pending),
+      oldestPendingSeconds: seal.age === null ? null : Math.max(0, seal.age),
+    };
   }
 
   /** Gaps the chain itself records (index on action), plus drops not yet written. */

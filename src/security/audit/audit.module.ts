@@ -5,6 +5,7 @@ import { AuditBuffer } from './audit-buffer';
 import { AuditChainWriter } from './audit-chain.writer';
 import { AuditGaps } from './audit-gaps';
 import { AuditRecordEvents } from './audit-record.events';
+import { AuditSealer } from './audit-sealer';
 import { AuditDenialsListener } from './audit-denials.listener';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditEventBuilder } from './audit-event.builder';
@@ -16,13 +17,14 @@ import { optionsCheck } from '../../common/options/options-check.provider';
 /**
  * The tamper-evident audit log: @Audited handler outcomes through the interceptor (in the
  * handler's transaction), guard and pipe rejections from the error-response channel, a hash
- * chain (AuditEndpointsModule adds the admin routes that read and verify it). Needs from
+ * chain sealed in batches by one sealer at a time (AuditEndpointsModule adds the admin routes that read and verify it). Needs from
  * the host a global TypeORM DataSource with the project's migrations applied.
  */
 @Module({
   imports: [TransactionModule, ErrorResponseEventsModule],
   providers: [
     optionsCheck(AUDIT_OPTIONS, validateAuditOptions), // a bad one stops the start
+    AuditSealer,
     AuditChainWriter,
     AuditRecordEvents,
     AuditGaps,
@@ -34,7 +36,15 @@ import { optionsCheck } from '../../common/options/options-check.provider';
   ],
   // TransactionContext: the host's services write through it to join the audited transaction.
   // AuditRecordEvents: each record written and each one lost, for monitoring to count.
-  exports: [AuditBuffer, AuditVerifier, AuditInterceptor, AuditRecordEvents, TransactionModule],
+  // AuditSealer: its unsealed count and age, for readiness and metrics.
+  exports: [
+    AuditBuffer,
+    AuditSealer,
+    AuditVerifier,
+    AuditInterceptor,
+    AuditRecordEvents,
+    TransactionModule,
+  ],
 })
 export class AuditModule extends ConfigurableAuditModule {
   /** Every setting has a default, so `AuditModule.forRoot()` is enough. */

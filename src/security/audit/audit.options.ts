@@ -8,12 +8,24 @@ export interface AuditOptions {
   flushAtRecords?: number;
   /** Queued records kept at most; past it new records are dropped, counted and reported. */
   maxQueuedRecords?: number;
+  /** How often each instance runs the sealer (one of them seals, the others skip), in ms. */
+  sealIntervalMs?: number;
+  /** Unsealed rows chained per sealer transaction at most. */
+  sealBatchRecords?: number;
+  /**
+   * How long a committed record may stay unsealed under normal operation, in ms: readiness and
+   * metrics report rows older than this as overdue (the alert rule fires on it).
+   */
+  sealMaxDelayMs?: number;
 }
 
 export const AUDIT_DEFAULTS: Required<AuditOptions> = {
   flushIntervalMs: 1000,
   flushAtRecords: 200,
   maxQueuedRecords: 10_000,
+  sealIntervalMs: 200,
+  sealBatchRecords: 500,
+  sealMaxDelayMs: 5000,
 };
 
 /** Injection token of the options. */
@@ -30,6 +42,16 @@ export function validateAuditOptions(options: AuditOptions): void {
   check.positiveInteger('flushIntervalMs', settings.flushIntervalMs);
   check.positiveInteger('flushAtRecords', settings.flushAtRecords);
   check.positiveInteger('maxQueuedRecords', settings.maxQueuedRecords);
+  check.positiveInteger('sealIntervalMs', settings.sealIntervalMs);
+  check.positiveInteger('sealBatchRecords', settings.sealBatchRecords);
+  check.positiveInteger('sealMaxDelayMs', settings.sealMaxDelayMs);
+  // A bound the sealer's own pace cannot keep is no bound: a few intervals at least.
+  if (settings.sealMaxDelayMs < 2 * settings.sealIntervalMs) {
+    check.add(
+      'sealMaxDelayMs',
+      `must be at least twice sealIntervalMs (got ${settings.sealMaxDelayMs})`,
+    );
+  }
   check.throwIfAny();
 }
 

@@ -56,7 +56,7 @@ export class AuditChainWatch implements OnApplicationShutdown {
           return;
         }
         if (result.nextFrom === null) {
-          // Reached the head; ids may have gaps, so at worst a few records are checked again.
+          // Reached the sealed head; positions are consecutive, so the next run starts after it.
           this.from = (BigInt(this.from) + BigInt(result.checked)).toString();
           this.verifiedAt = Date.now();
           return;

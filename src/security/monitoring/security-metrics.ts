@@ -16,6 +16,9 @@ export const METRIC_LABELS = {
   refresh_token_reuse_total: [],
   audit_records_written_total: [],
   audit_records_pending: [],
+  audit_records_unsealed: [],
+  audit_unsealed_oldest_age_seconds: [],
+  audit_seal_max_delay_seconds: [],
   audit_records_quarantined_total: [],
   audit_records_dropped_total: [],
   audit_chain_verified_age_seconds: [],
@@ -38,6 +41,14 @@ export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 /** Something the registry asks at scrape time (pool use, queue length): never per request. */
 export type GaugeProbe = () => number | undefined;
+
+/** What the host's audit sealer last read (its sealStats()), at scrape time. */
+export interface AuditUnsealedCounts {
+  unsealed: number | null;
+  oldestUnsealedSeconds: number | null;
+  maxDelaySeconds: number;
+}
+export type AuditUnsealedProbe = () => AuditUnsealedCounts | undefined;
 
 /**
  * What the host's principal cache counts (its stats(), read at scrape time: the cache itself
@@ -113,6 +124,7 @@ export class SecurityMetrics {
 
   private auditPending: GaugeProbe = () => undefined;
   private auditVerifiedAt: GaugeProbe = () => undefined;
+  private auditUnsealed: AuditUnsealedProbe = () => undefined;
   private dbPool: Partial<Record<'total' | 'idle' | 'waiting', GaugeProbe>> = {};
   private principalCache: PrincipalCacheProbe = () => undefined;
 
@@ -120,6 +132,21 @@ export class SecurityMetrics {
     collectDefaultMetrics({ register: this.registry }); // process, heap, GC, event-loop lag
     this.gauge('audit_records_pending', 'Audit records queued, not yet written', (set) =>
       set(this.auditPending()),
+    );
+    this.gauge(
+      'audit_records_unsealed',
+      'Committed audit records not yet sealed into the hash chain',
+      (set) => set(this.auditUnsealed()?.unsealed ?? undefined),
+    );
+    this.gauge(
+      'audit_unsealed_oldest_age_seconds',
+      'Seconds since the oldest unsealed audit record occurred (0 when none)',
+      (set) => set(this.auditUnsealed()?.oldestUnsealedSeconds ?? undefined),
+    );
+    this.gauge(
+      'audit_seal_max_delay_seconds',
+      'How long a record may stay unsealed (AUDIT_SEAL_MAX_DELAY_MS), for the alert rule',
+      (set) => set(this.auditUnsealed()?.maxDelaySeconds),
     );
     this.gauge(
       'audit_chain_verified_age_seconds',
@@ -138,6 +165,10 @@ export class SecurityMetrics {
   /** What the registry reads when scraped; each source is set once, by whoever owns it. */
   watchAuditPending(probe: GaugeProbe): void {
     this.auditPending = probe;
+  }
+
+  watchAuditUnsealed(probe: AuditUnsealedProbe): void {
+    this.auditUnsealed = probe;
   }
 
   watchAuditVerifiedAt(probe: GaugeProbe): void {

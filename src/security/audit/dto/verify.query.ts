@@ -6,13 +6,14 @@ import { VERIFY_LIMITS } from '../audit-verifier.service';
 /** A bounded range of the chain: a large log is verified by following `nextFrom`. */
 export class VerifyQuery {
   @ApiPropertyOptional({
-    description: 'First record id to check (default: the first record); from a previous nextFrom',
+    description:
+      'First chain position (sealSeq) to check (default: the first record); from a previous nextFrom',
     pattern: '^[1-9][0-9]{0,18}$',
     maxLength: 19,
   })
   @IsOptional()
   @IsString()
-  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'from must be a record id' })
+  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'from must be a chain position' })
   from?: string;
 
   @ApiPropertyOptional({
