@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { DatabaseError } from 'pg';
 import { PreparedStatement } from './prepared-statement';
@@ -27,10 +28,11 @@ function managerWith(options: {
   } as unknown as EntityManager;
 }
 
-/** One pg client per mock, as a pool hands out the same connection again. */
-const clients = new WeakMap<Query, object>();
-function clientOf(query: Query, release: jest.Mock = jest.fn()): object {
-  if (!clients.has(query)) clients.set(query, { query, release });
+/** One pg client per mock, as a pool hands out the same connection again; it emits events. */
+const clients = new WeakMap<Query, EventEmitter>();
+function clientOf(query: Query, release: jest.Mock = jest.fn()): EventEmitter {
+  if (!clients.has(query))
+    clients.set(query, Object.assign(new EventEmitter(), { query, release }));
   return clients.get(query)!;
 }
 
@@ -65,6 +67,22 @@ describe('PreparedStatement', () => {
       QueryFailedError,
     );
     expect(logger.logQueryError).toHaveBeenCalledTimes(1);
+  });
+
+  it('survives the connection dying while it holds a pooled client: a rejection, never a crash', async () => {
+    const release = jest.fn();
+    const lost = new Error('Connection terminated unexpectedly');
+    const dying: Query = jest.fn((sent: unknown) => {
+      if (sent === 'DEALLOCATE ALL') return Promise.resolve({ rows: [] });
+      // What pg does when the socket ends mid-query: an 'error' event, then the rejection. An
+      // 'error' event with no listener would throw here, out of the request.
+      clientOf(dying).emit('error', lost);
+      return Promise.reject(lost);
+    });
+    const manager = managerWith({ pool: dying, release });
+    await expect(byId.rows(manager, ['a'])).rejects.toThrow(QueryFailedError);
+    expect(release).toHaveBeenCalledWith(lost); // discarded, not handed out again
+    expect(clientOf(dying).listenerCount('error')).toBe(0); // the pool's own listener takes over
   });
 
   it('clears named statements once per connection: a new one may share the session (PGlite)', async () => {

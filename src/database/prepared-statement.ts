@@ -54,6 +54,11 @@ export class PreparedStatement<Row extends QueryResultRow> {
       if (runner) return await run((await runner.connect()) as PoolClient, config);
       const client = await poolOf(manager).connect();
       let failure: Error | undefined;
+      // pg-pool takes its idle 'error' listener off a client it hands out: a connection lost
+      // while we hold it would be an uncaught 'error' event (a crash). The query's rejection
+      // reports the loss; this only marks the client as broken.
+      const lost = (error: Error) => (failure = error);
+      client.on('error', lost);
       try {
         return await run(client, config);
       } catch (error) {
@@ -62,6 +67,7 @@ export class PreparedStatement<Row extends QueryResultRow> {
         if (!(error instanceof DatabaseError)) failure = error as Error;
         throw error;
       } finally {
+        client.removeListener('error', lost);
         client.release(failure);
       }
     } catch (error) {
