@@ -187,6 +187,7 @@ const ALLOW_LIST: Record<string, string[]> = {
     ...SHARED,
     ...TRANSACTIONS,
     'database/database-lifecycle',
+    'database/background-work', // the sealer's queries are marked as a job's, not a request's
     // The unsealed INSERT as a named statement; a file of its own (pg and typeorm only).
     'database/prepared-statement',
     'security/authorization/principal',

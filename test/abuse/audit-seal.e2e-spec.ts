@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { QueryRunner } from 'typeorm';
+import { isBackgroundWork } from '../../src/database/background-work';
 import { AuditSealer, SEAL_LOCK } from '../../src/security/audit/audit-sealer';
 import { auditOf, flushAudit } from '../support/audit';
 import { query } from '../support/database';
@@ -228,6 +229,32 @@ describe('the seal lock', () => {
     expect(next.status).toBe(201);
     await flushAudit(t);
     expect((await auditOf(t, next))[0].sealSeq).not.toBeNull();
+  });
+});
+
+describe('the sealer is background work', () => {
+  it("marks every query it sends as the job's (query logs and request query counts tell it apart)", async () => {
+    const sent: Array<{ sql: string; background: boolean }> = [];
+    const logger = t.dataSource.logger;
+    const original = logger.logQuery.bind(logger);
+    logger.logQuery = (sql, parameters, runner) => {
+      sent.push({ sql, background: isBackgroundWork(runner) });
+      original(sql, parameters, runner);
+    };
+    try {
+      const res = await request(t.server).post('/v1/stations').set(t.auth).send(stationBody());
+      expect(res.status).toBe(201);
+      // Whichever run seals it (a timer's or this one), its queries are in `sent`.
+      await t.app.get(AuditSealer).sealNow();
+      await waitFor('the write sealed', () =>
+        sent.some(({ sql }) => sql.startsWith('UPDATE audit_log')),
+      );
+    } finally {
+      logger.logQuery = original;
+    }
+    const sealers = sent.filter(({ sql }) => /seal_seq|pg_try_advisory_xact_lock/.test(sql));
+    expect(sealers.length).toBeGreaterThanOrEqual(3); // lock, unsealed rows, tail, seal, ...
+    expect(sealers.filter(({ background }) => !background)).toEqual([]);
   });
 });
 

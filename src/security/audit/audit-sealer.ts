@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { background } from '../../database/background-work';
 import { eventOf } from './audit-row';
 import { GENESIS_HASH, chainHash } from './audit-hash';
 import { AuditLogEntry } from './audit-log.entity';
@@ -114,8 +115,16 @@ export class AuditSealer implements OnModuleDestroy {
   private async run(): Promise<number> {
     let sealed = 0;
     try {
+      // Idle, the common case: one index-only probe instead of a transaction every tick.
+      if (await this.nothingUnsealed()) {
+        this.stats.failedRuns = 0;
+        await this.readStats().catch(() => undefined);
+        return 0;
+      }
       for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch += 1) {
-        const done = await this.dataSource.transaction((manager) => this.sealBatch(manager));
+        const done = await background(this.dataSource, 'audit-sealer', (manager) =>
+          manager.transaction((tx) => this.sealBatch(tx)),
+        );
         sealed += done ?? 0;
         this.stats.sealed += done ?? 0; // committed: counted even if a later batch fails
         if (done === null || done < this.batchRecords) break;
@@ -180,15 +189,27 @@ export class AuditSealer implements OnModuleDestroy {
     return rows.length;
   }
 
+  /** Whether no committed record waits (the partial index on unsealed rows answers it). */
+  private async nothingUnsealed(): Promise<boolean> {
+    const [row] = await background(this.dataSource, 'audit-sealer', (manager) =>
+      manager.query<Array<{ waiting: boolean }>>(
+        'SELECT EXISTS (SELECT 1 FROM audit_log WHERE seal_seq IS NULL) AS waiting',
+      ),
+    );
+    return !row.waiting;
+  }
+
   /** The unsealed count and oldest age, at most once a second. */
   private async readStats(): Promise<void> {
     const now = Date.now();
     if (now - this.statsReadAt < STATS_EVERY_MS) return;
     this.statsReadAt = now;
-    const [row] = await this.dataSource.query<Array<{ n: number; age: number | null }>>(
-      `SELECT count(*)::int AS n,
-              extract(epoch FROM clock_timestamp() - min(occurred_at))::float8 AS age
-         FROM audit_log WHERE seal_seq IS NULL`,
+    const [row] = await background(this.dataSource, 'audit-sealer', (manager) =>
+      manager.query<Array<{ n: number; age: number | null }>>(
+        `SELECT count(*)::int AS n,
+                extract(epoch FROM clock_timestamp() - min(occurred_at))::float8 AS age
+           FROM audit_log WHERE seal_seq IS NULL`,
+      ),
     );
     this.stats.unsealed = row.n;
     this.stats.oldestUnsealedSeconds = Math.max(0, row.age ?? 0);
