@@ -1275,7 +1275,8 @@ async function tour(admin, ownServer) {
 /** Only what the app needs: nothing from the caller's shell (DATABASE_URL, REDIS_URL, …) leaks in. */
 function childEnv(port, metricsPort, admin) {
   const env = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'LANG']) {
+  // HTTP_ADAPTER too: CI tours the app on Express as well as on the default Fastify.
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'LANG', 'HTTP_ADAPTER']) {
     if (process.env[name] !== undefined) env[name] = process.env[name];
   }
   return {
