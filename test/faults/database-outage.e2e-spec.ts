@@ -39,7 +39,10 @@ beforeAll(async () => {
     // PGlite serves one connection: if the listener reconnects first after the restore, it holds
     // that connection for good and the pool never gets back in (seen with PGlite in its own
     // thread, where the two race for real). The server has no such limit.
-    ...(embedded ? { AUTH_CACHE_MAX_ENTRIES: '0' } : {}),
+    // And, like the app's own embedded setup, one pooled connection: given a URL the pool would
+    // open up to DATABASE_POOL_SIZE, and pglite-socket refuses the second ("Too many
+    // connections") whenever a background job (the audit sealer) queries beside a request.
+    ...(embedded ? { AUTH_CACHE_MAX_ENTRIES: '0', DATABASE_POOL_SIZE: '1' } : {}),
   });
 });
 afterAll(async () => {
